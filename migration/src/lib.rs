@@ -1,0 +1,16 @@
+//! SIGAP's schema, one migration per change, written with sea-query's neutral DDL so the same
+//! migration serves SQLite and PostgreSQL. The only backend-specific SQL in the project lives
+//! here (the triggers that keep the event log append-only).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,98 @@
+//! The `sigap` command: serve, migrate, and the admin's tools for staff, organisations,
+//! SOP files and tickets. Every command's output and error text comes from `locales/`;
+//! a failing command exits non-zero and writes nothing half-done.
+
+mod opd;
+mod sop;
+mod staff;
+mod ticket;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use rust_i18n::t;
+
+use crate::settings::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "sigap", version, about = "SIGAP: helpdesk gangguan jaringan untuk Dinas Kominfo")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default): HTTP server, channels, workers
+    Serve,
+    /// Apply database migrations and exit
+    Migrate,
+    /// Manage officials and technicians
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    /// Organisations (OPD and villages)
+    #[command(subcommand)]
+    Opd(OpdCommand),
+    /// Check an SOP file
+    #[command(subcommand)]
+    Sop(SopCommand),
+    /// Look at tickets
+    #[command(subcommand)]
+    Ticket(ticket::TicketCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpdCommand {
+    /// Import a CSV with columns code,name,kind (kind: opd or desa) and a header row
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SopCommand {
+    /// Validate an SOP file (or the configured SIGAP_SOP) and print its steps
+    Check { file: Option<String> },
+}
+
+/// A command's failure, already phrased for the admin.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl CliError {
+    pub fn new(locale: &str, detail: impl std::fmt::Display) -> Self {
+        CliError(t!("cli.error", locale = locale, error = detail.to_string()).into_owned())
+    }
+}
+
+/// Run one command.
+pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
+    let locale = settings.locale.as_str();
+    match command {
+        Command::Serve => crate::startup::serve(settings.clone()).await.map_err(|e| CliError::new(locale, e)),
+        Command::Migrate => {
+            let db = connect(settings).await?;
+            println!("{}", t!("cli.migrated", locale = locale));
+            drop(db);
+            Ok(())
+        }
+        Command::Staff(cmd) => staff::run(cmd, settings).await,
+        Command::Opd(OpdCommand::Import { file }) => opd::import(&file, settings).await,
+        Command::Sop(SopCommand::Check { file }) => sop::check(file.as_deref(), settings),
+        Command::Ticket(cmd) => ticket::run(cmd, settings).await,
+    }
+}
+
+/// Connect and migrate: every command may be the first one run on a fresh install.
+pub(crate) async fn connect(settings: &Settings) -> Result<sea_orm::DatabaseConnection, CliError> {
+    let locale = settings.locale.as_str();
+    let db = crate::store::connect(&settings.database_url()).await.map_err(|e| CliError::new(locale, e))?;
+    crate::store::migrate(&db).await.map_err(|e| CliError::new(locale, e))?;
+    Ok(db)
+}

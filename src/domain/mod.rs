@@ -1,0 +1,11 @@
+//! The channel-agnostic core: value types, the SOP and its engine, the business-hours
+//! calendar and SLA evaluation. Pure code: time comes in as an argument, effects go out as
+//! values, and nothing here knows a database, an HTTP client or a chat platform.
+
+pub mod calendar;
+pub mod phone;
+pub mod role;
+pub mod sla;
+pub mod sop;
+pub mod ticket;
+pub mod workflow;

@@ -1,0 +1,265 @@
+//! The SOP engine: given the active SOP, a ticket as it is now, who is acting and what
+//! they ask for, decide the transition or refuse with a reason. Pure: no clock, no
+//! database; the persistence layer applies the [`Transition`] in one transaction and turns
+//! the [`Notice`]s into queued messages.
+
+mod notices;
+
+pub use notices::{Audience, Notice, NoticeKind, notices_for, notices_for_new};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::role::Role;
+use crate::domain::sop::{ActionKind, Sop, Target};
+use crate::domain::ticket::{Priority, TicketStatus};
+
+pub type PersonId = i64;
+
+/// The longest note a person may attach; a chat message is 4096 characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A ticket as the engine needs to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSnapshot {
+    pub reporter_id: PersonId,
+    pub step: String,
+    pub status: TicketStatus,
+    pub priority: Option<Priority>,
+    pub assignees: Vec<PersonId>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: PersonId,
+    pub roles: Vec<Role>,
+}
+
+/// A proposed assignee, with the roles the directory knows for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: PersonId,
+    pub roles: Vec<Role>,
+    pub active: bool,
+}
+
+/// What a person asks the engine to do. Channels build this from a button or a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub kind: ActionKind,
+    /// Tells apart two actions of the same kind at one step.
+    pub to: Option<Target>,
+    /// The version the person saw; anything else means someone acted in between.
+    pub expected_version: i32,
+    pub note: Option<String>,
+    pub assignees: Vec<Candidate>,
+    pub eta: Option<DateTime<Utc>>,
+    pub priority: Option<Priority>,
+    pub device: Option<String>,
+    pub photos: u32,
+}
+
+impl Command {
+    pub fn new(kind: ActionKind, expected_version: i32) -> Self {
+        Command {
+            kind,
+            to: None,
+            expected_version,
+            note: None,
+            assignees: Vec::new(),
+            eta: None,
+            priority: None,
+            device: None,
+            photos: 0,
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    pub fn to(mut self, to: Target) -> Self {
+        self.to = Some(to);
+        self
+    }
+}
+
+/// Why an action was refused. Nothing changes when the engine says no.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the ticket is already {0}")]
+    NotOpen(TicketStatus),
+    #[error("the ticket has moved on since (version {current})")]
+    Stale { current: i32 },
+    #[error("`{kind}` is not possible at step `{step}`")]
+    NotAllowedHere { kind: ActionKind, step: String },
+    #[error("step `{step}` is for `{needed}`")]
+    WrongRole { step: String, needed: Role },
+    #[error("the ticket is assigned to other technicians")]
+    NotAssigned,
+    #[error("only the reporter can do this")]
+    NotReporter,
+    #[error("`{0}` is missing")]
+    Missing(&'static str),
+    #[error("person {0} cannot be assigned: not an active technician")]
+    NotTechnician(PersonId),
+    #[error("at least {need} photo(s) needed, got {got}")]
+    TooFewPhotos { need: u8, got: u32 },
+    #[error("the recovery estimate is in the past")]
+    EtaInPast,
+    #[error("the note is longer than {MAX_NOTE_CHARS} characters")]
+    NoteTooLong,
+}
+
+/// The decided change, for the persistence layer to apply atomically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub kind: ActionKind,
+    /// The capacity in which the actor acted (the step's role, or reporter).
+    pub as_role: Role,
+    pub from_step: String,
+    pub to_step: String,
+    pub status: TicketStatus,
+    pub priority: Option<Priority>,
+    /// `Some` replaces the ticket's assignees.
+    pub assignees: Option<Vec<PersonId>>,
+    pub note: Option<String>,
+    pub eta: Option<DateTime<Utc>>,
+    pub device: Option<String>,
+}
+
+impl Transition {
+    pub fn moved(&self) -> bool {
+        self.from_step != self.to_step || self.status != TicketStatus::Open
+    }
+}
+
+/// Decide what `command` by `actor` does to `ticket` under `sop`, at `now`.
+pub fn decide(
+    sop: &Sop,
+    ticket: &TicketSnapshot,
+    actor: &Actor,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> Result<Transition, Refusal> {
+    if ticket.status != TicketStatus::Open {
+        return Err(Refusal::NotOpen(ticket.status));
+    }
+    if command.expected_version != ticket.version {
+        return Err(Refusal::Stale { current: ticket.version });
+    }
+    let note = clean_note(command.note.as_deref())?;
+    let base = Transition {
+        kind: command.kind,
+        as_role: Role::Reporter,
+        from_step: ticket.step.clone(),
+        to_step: ticket.step.clone(),
+        status: TicketStatus::Open,
+        priority: ticket.priority,
+        assignees: None,
+        note,
+        eta: None,
+        device: None,
+    };
+
+    if command.kind.is_implicit() {
+        return decide_implicit(sop, ticket, actor, command, base);
+    }
+
+    let step = sop
+        .step(&ticket.step)
+        .ok_or_else(|| Refusal::NotAllowedHere { kind: command.kind, step: ticket.step.clone() })?;
+    let action = step
+        .find_action(command.kind, command.to.as_ref())
+        .ok_or_else(|| Refusal::NotAllowedHere { kind: command.kind, step: step.id.clone() })?;
+    let mut claim = None;
+    match step.role {
+        Role::Reporter if actor.id != ticket.reporter_id => return Err(Refusal::NotReporter),
+        Role::Reporter => {}
+        role if !actor.roles.contains(&role) => {
+            return Err(Refusal::WrongRole { step: step.id.clone(), needed: role });
+        }
+        Role::Technician if ticket.assignees.is_empty() => claim = Some(vec![actor.id]),
+        Role::Technician if !ticket.assignees.contains(&actor.id) => return Err(Refusal::NotAssigned),
+        _ => {}
+    }
+
+    let needs = command.kind.needs();
+    if needs.note && base.note.is_none() {
+        return Err(Refusal::Missing("note"));
+    }
+    if command.photos < u32::from(action.min_photos) {
+        return Err(Refusal::TooFewPhotos { need: action.min_photos, got: command.photos });
+    }
+    let mut transition = Transition { as_role: step.role, assignees: claim, ..base };
+    if needs.priority {
+        transition.priority = Some(command.priority.ok_or(Refusal::Missing("priority"))?);
+    }
+    if needs.eta {
+        let eta = command.eta.ok_or(Refusal::Missing("eta"))?;
+        if eta < now {
+            return Err(Refusal::EtaInPast);
+        }
+        transition.eta = Some(eta);
+    }
+    if needs.device {
+        let device = command.device.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        transition.device = Some(device.ok_or(Refusal::Missing("device"))?.to_owned());
+    }
+    if needs.assignees {
+        if command.assignees.is_empty() {
+            return Err(Refusal::Missing("assignees"));
+        }
+        let mut ids = Vec::new();
+        for candidate in &command.assignees {
+            if !candidate.active || !candidate.roles.contains(&Role::Technician) {
+                return Err(Refusal::NotTechnician(candidate.id));
+            }
+            if !ids.contains(&candidate.id) {
+                ids.push(candidate.id);
+            }
+        }
+        transition.assignees = Some(ids);
+    }
+    match &action.to {
+        None => {}
+        Some(Target::Step(next)) => transition.to_step = next.clone(),
+        Some(Target::Closed) => transition.status = TicketStatus::Closed,
+        Some(Target::Rejected) => transition.status = TicketStatus::Rejected,
+    }
+    Ok(transition)
+}
+
+fn decide_implicit(
+    sop: &Sop,
+    ticket: &TicketSnapshot,
+    actor: &Actor,
+    command: &Command,
+    base: Transition,
+) -> Result<Transition, Refusal> {
+    if actor.id != ticket.reporter_id {
+        return Err(Refusal::NotReporter);
+    }
+    match command.kind {
+        ActionKind::Cancel if !sop.header.reporter_can_cancel => {
+            Err(Refusal::NotAllowedHere { kind: command.kind, step: ticket.step.clone() })
+        }
+        ActionKind::Cancel => Ok(Transition { status: TicketStatus::Cancelled, ..base }),
+        _ if base.note.is_none() => Err(Refusal::Missing("note")),
+        _ => Ok(base),
+    }
+}
+
+fn clean_note(note: Option<&str>) -> Result<Option<String>, Refusal> {
+    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(Refusal::NoteTooLong);
+    }
+    Ok(Some(note.to_owned()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,27 @@
+//! SIGAP: a chat-ops helpdesk that runs the network-outage SOP of an Indonesian
+//! local-government IT office (Dinas Kominfo).
+//!
+//! Layout, from the inside out:
+//! - [`domain`]: the pure core. Value types, the SOP (a TOML file per office) and its
+//!   workflow engine, the business-hours calendar and SLA evaluation. No I/O.
+//! - [`store`]: sea-orm persistence (SQLite by default, PostgreSQL in production); the
+//!   schema lives in the `migration` crate.
+//! - [`service`]: the [`service::Helpdesk`] that channels and the CLI call; it writes each
+//!   change, its immutable event and its outbound messages in one transaction.
+//! - [`outbound`]: channel-neutral messages queued in the outbox.
+//! - [`config`], [`settings`], [`clock`], [`i18n`]: loading SOP files, typed settings, a
+//!   settable clock, and localized texts from `locales/`.
+//! - [`cli`] and [`startup`]: the `sigap` command and the HTTP server it serves.
+
+rust_i18n::i18n!("locales", fallback = "id");
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod outbound;
+pub mod service;
+pub mod settings;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,85 @@
+//! Errors of the helpdesk service, and their localized text for the person who asked.
+//! Database and I/O failures are logged, never shown: the person gets a polite apology.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_i18n::t;
+
+use crate::domain::workflow::{MAX_NOTE_CHARS, Refusal};
+use crate::i18n;
+use crate::store::directory::DirectoryError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("ticket {0} not found")]
+    NotFound(String),
+    #[error("person is not registered or not active")]
+    UnknownPerson,
+    #[error("ticket {number}: {refusal}")]
+    Refused { number: String, step_name: String, refusal: Refusal },
+    /// Someone acted on the ticket first; the person is told who.
+    #[error("ticket {number}: {actor} already acted ({action}) at {at}")]
+    AlreadyActed { number: String, actor: String, action: String, at: DateTime<Utc> },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error("file storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<DirectoryError> for ServiceError {
+    fn from(err: DirectoryError) -> Self {
+        match err {
+            DirectoryError::Db(db) => ServiceError::Db(db),
+            DirectoryError::UnknownPerson(_) => ServiceError::UnknownPerson,
+            other => ServiceError::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl ServiceError {
+    /// The text to answer the person with, in their language.
+    pub fn localized(&self, locale: &str, tz: Tz) -> String {
+        match self {
+            ServiceError::NotFound(number) => t!("refusal.not_found", locale = locale, number = number).into_owned(),
+            ServiceError::UnknownPerson => t!("refusal.unknown_person", locale = locale).into_owned(),
+            ServiceError::AlreadyActed { actor, action, at, .. } => t!(
+                "refusal.already_acted",
+                locale = locale,
+                actor = actor,
+                action = i18n::past(locale, action),
+                at = i18n::datetime(locale, *at, tz)
+            )
+            .into_owned(),
+            ServiceError::Refused { number, step_name, refusal } => refusal_text(locale, number, step_name, refusal),
+            ServiceError::Invalid(detail) => t!("refusal.invalid", locale = locale, detail = detail).into_owned(),
+            ServiceError::Db(_) | ServiceError::Io(_) => t!("refusal.internal", locale = locale).into_owned(),
+        }
+    }
+
+    pub fn is_internal(&self) -> bool {
+        matches!(self, ServiceError::Db(_) | ServiceError::Io(_))
+    }
+}
+
+fn refusal_text(locale: &str, number: &str, step_name: &str, refusal: &Refusal) -> String {
+    let text = match refusal {
+        Refusal::NotOpen(status) => {
+            t!("refusal.not_open", locale = locale, number = number, status = i18n::status(locale, *status))
+        }
+        Refusal::Stale { .. } => t!("refusal.stale", locale = locale, number = number),
+        Refusal::NotAllowedHere { .. } => t!("refusal.not_allowed", locale = locale, step = step_name),
+        Refusal::WrongRole { needed, .. } => {
+            t!("refusal.wrong_role", locale = locale, role = i18n::role(locale, *needed))
+        }
+        Refusal::NotAssigned => t!("refusal.not_assigned", locale = locale, number = number),
+        Refusal::NotReporter => t!("refusal.not_reporter", locale = locale),
+        Refusal::Missing(field) => t!(format!("refusal.missing_{field}"), locale = locale),
+        Refusal::NotTechnician(id) => t!("refusal.not_technician", locale = locale, name = format!("#{id}")),
+        Refusal::TooFewPhotos { need, got } => t!("refusal.too_few_photos", locale = locale, need = need, got = got),
+        Refusal::EtaInPast => t!("refusal.eta_in_past", locale = locale),
+        Refusal::NoteTooLong => t!("refusal.note_too_long", locale = locale, max = MAX_NOTE_CHARS),
+    };
+    text.into_owned()
+}

@@ -1,0 +1,48 @@
+//! The helpdesk service: what channels and the command line call. It owns the rule that
+//! every state change, its immutable event and its queued messages are written in one
+//! transaction; the decisions themselves come from the pure [`crate::domain::workflow`].
+
+mod act;
+mod error;
+mod notify;
+mod report;
+mod view;
+
+pub use act::{ActRequest, Acted, TicketRef};
+pub use error::ServiceError;
+pub use report::{Created, NewReport};
+pub use view::{EventView, TicketDetails};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::Clock;
+use crate::config::LoadedSop;
+
+#[derive(Debug, Clone)]
+pub struct Helpdesk {
+    db: DatabaseConnection,
+    sop: Arc<LoadedSop>,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+}
+
+impl Helpdesk {
+    pub fn new(db: DatabaseConnection, sop: Arc<LoadedSop>, clock: Arc<dyn Clock>, data_dir: PathBuf) -> Self {
+        Helpdesk { db, sop, clock, data_dir }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn sop(&self) -> &LoadedSop {
+        &self.sop
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}

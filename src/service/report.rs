@@ -1,0 +1,127 @@
+//! Taking a new report: number it, put it on the SOP's start step, record the `report`
+//! event, and queue the reporter's acknowledgement and the first actor's card.
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{ActiveValue::Set, TransactionTrait};
+
+use super::{Helpdesk, ServiceError, notify};
+use crate::domain::sla;
+use crate::domain::ticket::{Category, Channel, TicketNumber, TicketStatus};
+use crate::domain::workflow::{MAX_NOTE_CHARS, notices_for_new};
+use crate::store::attachments::{self, NewAttachment};
+use crate::store::entity::{ticket, ticket_event};
+use crate::store::{directory, tickets};
+
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub reporter_id: i64,
+    pub channel: Channel,
+    /// Defaults to the reporter's own organisation.
+    pub org_id: Option<i64>,
+    pub location: Option<String>,
+    pub category: Category,
+    pub description: String,
+    pub srikandi_number: Option<String>,
+    pub attachments: Vec<NewAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub ticket_id: i64,
+    pub number: TicketNumber,
+    pub version: i32,
+    /// Expected completion from the SLA calendar.
+    pub due: Option<DateTime<Utc>>,
+}
+
+impl Helpdesk {
+    #[tracing::instrument(skip_all, fields(reporter = report.reporter_id))]
+    pub async fn report(&self, report: NewReport) -> Result<Created, ServiceError> {
+        let description = report.description.trim();
+        if description.is_empty() {
+            return Err(ServiceError::Invalid("description is empty".into()));
+        }
+        if description.chars().count() > MAX_NOTE_CHARS {
+            return Err(ServiceError::Invalid(format!("description is longer than {MAX_NOTE_CHARS} characters")));
+        }
+        if report.attachments.iter().any(|a| a.bytes.len() > attachments::MAX_BYTES) {
+            return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
+        }
+        let saved =
+            report.attachments.iter().map(|a| attachments::save(&self.data_dir, a)).collect::<Result<Vec<_>, _>>()?;
+
+        let now = self.clock.now();
+        let loaded = &self.sop;
+        let start = loaded.sop.start_step();
+        let txn = self.db.begin().await?;
+        let reporter = directory::person_record(&txn, report.reporter_id)
+            .await?
+            .filter(|p| p.active)
+            .ok_or(ServiceError::UnknownPerson)?;
+        let org_id = report.org_id.or(reporter.org_id);
+        if let Some(id) = org_id {
+            directory::org_by_id(&txn, id)
+                .await?
+                .ok_or_else(|| ServiceError::Invalid(format!("organisation #{id}")))?;
+        }
+        let local_year = now.with_timezone(&loaded.calendar.timezone()).year();
+        let number = tickets::next_number(&txn, local_year).await?;
+        let row = tickets::insert(
+            &txn,
+            ticket::ActiveModel {
+                number: Set(number.to_string()),
+                year: Set(number.year),
+                seq: Set(i32::try_from(number.seq).unwrap_or(i32::MAX)),
+                sop_id: Set(loaded.sop.id().to_owned()),
+                reporter_id: Set(reporter.id),
+                org_id: Set(org_id),
+                location: Set(clean(report.location)),
+                category: Set(report.category.as_str().to_owned()),
+                description: Set(description.to_owned()),
+                priority: Set(None),
+                srikandi_number: Set(clean(report.srikandi_number)),
+                step: Set(start.id.clone()),
+                status: Set(TicketStatus::Open.as_str().to_owned()),
+                isp_eta: Set(None),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ended_at: Set(None),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let event = tickets::append_event(
+            &txn,
+            ticket_event::ActiveModel {
+                ticket_id: Set(row.id),
+                actor_id: Set(Some(reporter.id)),
+                actor_role: Set(Some("reporter".into())),
+                channel: Set(report.channel.as_str().to_owned()),
+                action: Set("report".into()),
+                from_step: Set(None),
+                to_step: Set(Some(start.id.clone())),
+                note: Set(Some(description.to_owned())),
+                data: Set(None),
+                at: Set(now),
+                ..Default::default()
+            },
+        )
+        .await?;
+        attachments::record(&txn, row.id, Some(event.id), Some(reporter.id), &saved, now).await?;
+
+        let entries = [sla::StepEntry { step: start.id.clone(), at: now }];
+        let sla = sla::evaluate(&loaded.sop, &loaded.calendar, &entries, None, now);
+        let due = sla.overall_due.or_else(|| sla.current().and_then(|v| v.due));
+        let ctx = notify::Context::new(self, &txn, &row, &reporter, None, now).await?;
+        let outbound = ctx.render(&txn, &notices_for_new(&loaded.sop)).await?;
+        crate::store::outbox::enqueue(&txn, outbound, now).await?;
+        txn.commit().await?;
+        tracing::info!(ticket = %number, "report received");
+        Ok(Created { ticket_id: row.id, number, version: row.version, due })
+    }
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}

@@ -1,0 +1,88 @@
+//! Reading a ticket back: its fields, history and SLA state, derived from its events.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+
+use super::{Helpdesk, ServiceError, TicketRef};
+use crate::domain::sla::{self, SlaReport, StepEntry};
+use crate::domain::ticket::TicketStatus;
+use crate::store::directory::{self, PersonRecord};
+use crate::store::tickets::{self, EventRow, TicketRow};
+
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event: EventRow,
+    pub actor_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TicketDetails {
+    pub ticket: TicketRow,
+    pub reporter: Option<PersonRecord>,
+    pub org_name: Option<String>,
+    pub assignees: Vec<PersonRecord>,
+    pub events: Vec<EventView>,
+    pub sla: SlaReport,
+}
+
+impl Helpdesk {
+    pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
+        let db = &self.db;
+        let ticket = match which {
+            TicketRef::Number(n) => tickets::by_number(db, n).await?,
+            TicketRef::Id(id) => tickets::by_id(db, id).await?,
+        }
+        .ok_or_else(|| {
+            ServiceError::NotFound(match which {
+                TicketRef::Number(n) => n.to_string(),
+                TicketRef::Id(id) => format!("#{id}"),
+            })
+        })?;
+        let reporter = directory::person_record(db, ticket.reporter_id).await?;
+        let org_name = match ticket.org_id {
+            Some(id) => directory::org_by_id(db, id).await?.map(|o| o.name),
+            None => None,
+        };
+        let mut assignees = Vec::new();
+        for id in tickets::assignees(db, ticket.id).await? {
+            assignees.extend(directory::person_record(db, id).await?);
+        }
+        let rows = tickets::events(db, ticket.id).await?;
+        let sla = self.evaluate(&ticket, &rows, self.clock.now());
+        let mut events = Vec::with_capacity(rows.len());
+        for event in rows {
+            let actor_name = match event.actor_id {
+                Some(id) => directory::person_record(db, id).await?.map(|p| p.name),
+                None => None,
+            };
+            events.push(EventView { event, actor_name });
+        }
+        Ok(TicketDetails { ticket, reporter, org_name, assignees, events, sla })
+    }
+
+    /// The SLA state of a ticket at `now`, from its event log.
+    pub async fn sla_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ticket: &TicketRow,
+        now: DateTime<Utc>,
+    ) -> Result<SlaReport, ServiceError> {
+        let rows = tickets::events(db, ticket.id).await?;
+        Ok(self.evaluate(ticket, &rows, now))
+    }
+
+    fn evaluate(&self, ticket: &TicketRow, events: &[EventRow], now: DateTime<Utc>) -> SlaReport {
+        let entries = step_entries(events);
+        let ended = (ticket.status != TicketStatus::Open.as_str()).then_some(ticket.ended_at).flatten();
+        sla::evaluate(&self.sop.sop, &self.sop.calendar, &entries, ended, now)
+    }
+}
+
+/// Each time the ticket arrived at a step: the report, then every event that moved it.
+pub fn step_entries(events: &[EventRow]) -> Vec<StepEntry> {
+    events
+        .iter()
+        .filter(|e| e.to_step.is_some() && (e.from_step.is_none() || e.from_step != e.to_step))
+        .filter_map(|e| Some(StepEntry { step: e.to_step.clone()?, at: e.at }))
+        .collect()
+}

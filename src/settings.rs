@@ -1,0 +1,95 @@
+//! One [`Settings`], built once in `main` from `.env` and the environment. Nothing below
+//! `main` reads the environment; tests build their own `Settings`.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`; `None` means a SQLite file under `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub data_dir: PathBuf,
+    /// Where `config/sop` and `config/calendar` are looked for before the built-in copies.
+    pub config_dir: PathBuf,
+    /// A preset name (`kudus`) or a path to an SOP file.
+    pub sop: String,
+    pub listen: SocketAddr,
+    /// Language of the command line's own messages (`id` or `en`).
+    pub locale: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Settings {
+    pub const DEFAULT_SOP: &'static str = "kudus";
+
+    /// Reads the process environment (after `.env` was loaded by `main`).
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let listen = get("SIGAP_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen.parse().map_err(|e: std::net::AddrParseError| SettingsError::Invalid {
+            name: "SIGAP_LISTEN",
+            reason: format!("`{listen}`: {e}"),
+        })?;
+        let locale = get("SIGAP_LOCALE").unwrap_or_else(|| "id".into());
+        if !matches!(locale.as_str(), "id" | "en") {
+            return Err(SettingsError::Invalid { name: "SIGAP_LOCALE", reason: format!("`{locale}`: use id or en") });
+        }
+        Ok(Settings {
+            database_url: get("DATABASE_URL").map(SecretString::from),
+            data_dir: get("DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            config_dir: get("SIGAP_CONFIG_DIR").unwrap_or_else(|| "./config".into()).into(),
+            sop: get("SIGAP_SOP").unwrap_or_else(|| Self::DEFAULT_SOP.into()),
+            listen,
+            locale,
+        })
+    }
+
+    /// The database to use: the configured URL, or the default SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sigap.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn without_a_database_url_sigap_uses_a_sqlite_file_in_the_data_dir() {
+        let s = settings(&[("DATA_DIR", "/srv/sigap")]).unwrap();
+        assert_eq!(s.database_url(), "sqlite:///srv/sigap/sigap.db?mode=rwc");
+        assert_eq!(s.sop, "kudus");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_database_url_never_shows_in_debug_output() {
+        let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@db/sigap")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.database_url(), "postgres://u:hunter2@db/sigap");
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_the_variable() {
+        let err = settings(&[("SIGAP_LISTEN", "localhost")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_LISTEN"), "{err}");
+    }
+}

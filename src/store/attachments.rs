@@ -1,0 +1,126 @@
+//! Photos and documents attached to tickets. Files are content-addressed under
+//! `DATA_DIR/attachments/` (the same photo sent twice is stored once); their metadata is a
+//! row written in the same transaction as the event that brought them.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+
+use super::entity::attachment;
+
+pub use attachment::Model as AttachmentRow;
+
+/// Files above this size are refused: Telegram's own download limit is 20 MB.
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub file_name: Option<String>,
+}
+
+impl NewAttachment {
+    pub fn is_photo(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+}
+
+/// A file saved to disk, ready to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedFile {
+    pub sha256: String,
+    pub size: i64,
+    pub mime: String,
+    pub file_name: Option<String>,
+    /// Relative to the data directory.
+    pub stored_path: String,
+}
+
+/// Write the file under `data_dir` by its hash. Written before the database transaction:
+/// a file without a row is harmless and reused on retry; a row without a file would not be.
+pub fn save(data_dir: &Path, file: &NewAttachment) -> std::io::Result<SavedFile> {
+    let sha = hex::encode(Sha256::digest(&file.bytes));
+    let relative = PathBuf::from("attachments").join(&sha[..2]).join(&sha);
+    let full = data_dir.join(&relative);
+    if !full.exists() {
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Write then rename, so a crash never leaves a half file under the final name.
+        let tmp = full.with_extension("part");
+        std::fs::write(&tmp, &file.bytes)?;
+        std::fs::rename(&tmp, &full)?;
+    }
+    Ok(SavedFile {
+        sha256: sha,
+        size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+        mime: file.mime.clone(),
+        file_name: file.file_name.clone(),
+        stored_path: relative.to_string_lossy().into_owned(),
+    })
+}
+
+pub async fn record<C: ConnectionTrait>(
+    txn: &C,
+    ticket_id: i64,
+    event_id: Option<i64>,
+    uploaded_by: Option<i64>,
+    files: &[SavedFile],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let rows = files.iter().map(|f| attachment::ActiveModel {
+        ticket_id: Set(ticket_id),
+        event_id: Set(event_id),
+        sha256: Set(f.sha256.clone()),
+        size: Set(f.size),
+        mime: Set(f.mime.clone()),
+        file_name: Set(f.file_name.clone()),
+        stored_path: Set(f.stored_path.clone()),
+        uploaded_by: Set(uploaded_by),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    attachment::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([attachment::Column::TicketId, attachment::Column::Sha256])
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+pub async fn for_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
+    attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn for_event<C: ConnectionTrait>(db: &C, event_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
+    attachment::Entity::find()
+        .filter(attachment::Column::EventId.eq(event_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_photo_is_stored_once_under_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = NewAttachment { bytes: b"jpeg bytes".to_vec(), mime: "image/jpeg".into(), file_name: None };
+        let first = save(dir.path(), &photo).unwrap();
+        let second = save(dir.path(), &photo).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(std::fs::read(dir.path().join(&first.stored_path)).unwrap(), b"jpeg bytes");
+        assert!(first.stored_path.ends_with(&first.sha256));
+    }
+}

@@ -1,0 +1,299 @@
+//! Organisations (OPD and villages) and people with their roles and channel identities.
+//! A person may be reached on Telegram and WhatsApp; both identities lead to one record.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+
+use super::entity::{identity, organisation, person, person_role};
+use crate::domain::role::Role;
+use crate::domain::ticket::Channel;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("organisation `{0}` does not exist (import it with `sigap opd import`)")]
+    UnknownOrg(String),
+    #[error("{channel} identity {address} already belongs to person #{person}")]
+    IdentityTaken { channel: Channel, address: String, person: i64 },
+    #[error("person #{0} does not exist")]
+    UnknownPerson(i64),
+    #[error("a person needs a name")]
+    EmptyName,
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgKind {
+    Opd,
+    Desa,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Opd => "opd",
+            OrgKind::Desa => "desa",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrg {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPerson {
+    pub name: String,
+    pub org_code: Option<String>,
+    pub locale: String,
+    pub roles: Vec<Role>,
+    pub identities: Vec<(Channel, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub name: String,
+    pub org_id: Option<i64>,
+    pub org_code: Option<String>,
+    pub locale: String,
+    pub active: bool,
+    pub roles: Vec<Role>,
+    pub identities: Vec<(Channel, String)>,
+    pub preferred_channel: Option<Channel>,
+}
+
+impl PersonRecord {
+    /// Where to reach this person: the channel they last used, else Telegram, else WhatsApp.
+    pub fn contact(&self) -> Option<(Channel, &str)> {
+        let pick = |c: Channel| self.identities.iter().find(|(ch, _)| *ch == c).map(|(ch, a)| (*ch, a.as_str()));
+        self.preferred_channel.and_then(pick).or_else(|| pick(Channel::Telegram)).or_else(|| pick(Channel::Whatsapp))
+    }
+}
+
+/// Create or update organisations by code, all or nothing.
+pub async fn import_orgs(
+    db: &DatabaseConnection,
+    rows: &[NewOrg],
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, DirectoryError> {
+    let txn = db.begin().await?;
+    let mut summary = ImportSummary::default();
+    for row in rows {
+        let existing = organisation::Entity::find().filter(organisation::Column::Code.eq(&row.code)).one(&txn).await?;
+        match existing {
+            Some(found) => {
+                let mut active: organisation::ActiveModel = found.into();
+                active.name = Set(row.name.clone());
+                active.kind = Set(row.kind.as_str().to_owned());
+                active.active = Set(true);
+                active.update(&txn).await?;
+                summary.updated += 1;
+            }
+            None => {
+                organisation::ActiveModel {
+                    code: Set(row.code.clone()),
+                    name: Set(row.name.clone()),
+                    kind: Set(row.kind.as_str().to_owned()),
+                    active: Set(true),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                summary.created += 1;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+pub async fn org_by_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> Result<Option<organisation::Model>, DirectoryError> {
+    Ok(organisation::Entity::find().filter(organisation::Column::Code.eq(code.trim().to_uppercase())).one(db).await?)
+}
+
+pub async fn org_by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<organisation::Model>, DirectoryError> {
+    Ok(organisation::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Add a person with roles and identities in one transaction.
+pub async fn add_person(
+    db: &DatabaseConnection,
+    new: &NewPerson,
+    now: DateTime<Utc>,
+) -> Result<PersonRecord, DirectoryError> {
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(DirectoryError::EmptyName);
+    }
+    let txn = db.begin().await?;
+    let org_id = match &new.org_code {
+        Some(code) => Some(org_by_code(&txn, code).await?.ok_or_else(|| DirectoryError::UnknownOrg(code.clone()))?.id),
+        None => None,
+    };
+    let person = person::ActiveModel {
+        name: Set(name.to_owned()),
+        org_id: Set(org_id),
+        locale: Set(crate::i18n::locale(&new.locale).to_owned()),
+        active: Set(true),
+        preferred_channel: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for role in &new.roles {
+        person_role::ActiveModel { person_id: Set(person.id), role: Set(role.as_str().to_owned()) }
+            .insert(&txn)
+            .await?;
+    }
+    for (channel, address) in &new.identities {
+        let taken = identity::Entity::find()
+            .filter(identity::Column::Channel.eq(channel.as_str()))
+            .filter(identity::Column::Address.eq(address))
+            .one(&txn)
+            .await?;
+        if let Some(taken) = taken {
+            return Err(DirectoryError::IdentityTaken {
+                channel: *channel,
+                address: address.clone(),
+                person: taken.person_id,
+            });
+        }
+        identity::ActiveModel {
+            person_id: Set(person.id),
+            channel: Set(channel.as_str().to_owned()),
+            address: Set(address.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let record = person_record(&txn, person.id).await?.ok_or(DirectoryError::UnknownPerson(person.id))?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+pub async fn set_active<C: ConnectionTrait>(db: &C, id: i64, active: bool) -> Result<PersonRecord, DirectoryError> {
+    let found = person::Entity::find_by_id(id).one(db).await?.ok_or(DirectoryError::UnknownPerson(id))?;
+    let mut model: person::ActiveModel = found.into();
+    model.active = Set(active);
+    model.update(db).await?;
+    person_record(db, id).await?.ok_or(DirectoryError::UnknownPerson(id))
+}
+
+pub async fn person_record<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<PersonRecord>, DirectoryError> {
+    let Some(found) = person::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(Some(complete(db, found).await?))
+}
+
+pub async fn person_by_identity<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    address: &str,
+) -> Result<Option<PersonRecord>, DirectoryError> {
+    let found = identity::Entity::find()
+        .filter(identity::Column::Channel.eq(channel.as_str()))
+        .filter(identity::Column::Address.eq(address))
+        .one(db)
+        .await?;
+    match found {
+        Some(identity) => person_record(db, identity.person_id).await,
+        None => Ok(None),
+    }
+}
+
+/// Everyone who holds a role other than reporter, active or not.
+pub async fn staff<C: ConnectionTrait>(db: &C) -> Result<Vec<PersonRecord>, DirectoryError> {
+    let staff_ids: Vec<i64> = person_role::Entity::find()
+        .filter(person_role::Column::Role.ne(Role::Reporter.as_str()))
+        .order_by_asc(person_role::Column::PersonId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.person_id)
+        .collect();
+    let mut out = Vec::new();
+    for id in dedup(staff_ids) {
+        if let Some(record) = person_record(db, id).await? {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+/// Active people holding `role`.
+pub async fn holders_of<C: ConnectionTrait>(db: &C, role: Role) -> Result<Vec<PersonRecord>, DirectoryError> {
+    let ids: Vec<i64> = person_role::Entity::find()
+        .filter(person_role::Column::Role.eq(role.as_str()))
+        .order_by_asc(person_role::Column::PersonId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.person_id)
+        .collect();
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(record) = person_record(db, id).await?.filter(|p| p.active) {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+async fn complete<C: ConnectionTrait>(db: &C, found: person::Model) -> Result<PersonRecord, DirectoryError> {
+    let roles = person_role::Entity::find()
+        .filter(person_role::Column::PersonId.eq(found.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.role.parse::<Role>().ok())
+        .collect();
+    let identities = identity::Entity::find()
+        .filter(identity::Column::PersonId.eq(found.id))
+        .order_by_asc(identity::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|i| Some((i.channel.parse::<Channel>().ok()?, i.address)))
+        .collect();
+    let org_code = match found.org_id {
+        Some(id) => org_by_id(db, id).await?.map(|o| o.code),
+        None => None,
+    };
+    Ok(PersonRecord {
+        id: found.id,
+        name: found.name,
+        org_id: found.org_id,
+        org_code,
+        locale: found.locale,
+        active: found.active,
+        roles,
+        identities,
+        preferred_channel: found.preferred_channel.and_then(|c| c.parse().ok()),
+    })
+}
+
+fn dedup(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.dedup();
+    ids
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table of the `migration` crate. Plain rows: the domain types
+//! live in [`crate::domain`] and the store converts at its boundary.
+
+pub mod attachment;
+pub mod identity;
+pub mod organisation;
+pub mod outbox;
+pub mod person;
+pub mod person_role;
+pub mod ticket;
+pub mod ticket_assignee;
+pub mod ticket_counter;
+pub mod ticket_event;

@@ -1,0 +1,91 @@
+//! Persistence with sea-orm: SQLite by default, PostgreSQL in production. Queries and
+//! mutations are small functions taking a connection or a transaction; every state change,
+//! its event and its queued messages are written in one transaction by [`tickets`].
+
+pub mod attachments;
+pub mod directory;
+pub mod entity;
+pub mod outbox;
+pub mod tickets;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("cannot prepare {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// Open the database. SQLite gets WAL and one connection: SQLite serialises writers anyway,
+/// and one connection means a transaction never meets `SQLITE_BUSY` from a sibling.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        if let Some(dir) = sqlite_parent_dir(url) {
+            std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+        }
+        options.max_connections(1).min_connections(1).acquire_timeout(Duration::from_secs(30)).map_sqlx_sqlite_opts(
+            |o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            },
+        );
+    } else {
+        options.max_connections(16).acquire_timeout(Duration::from_secs(10));
+    }
+    Ok(Database::connect(options).await?)
+}
+
+/// Apply pending migrations; the service does this on start.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// True when every migration this binary knows is applied (for readiness checks).
+pub async fn is_migrated(db: &DatabaseConnection) -> Result<bool, StoreError> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+pub fn backend(db: &DatabaseConnection) -> DbBackend {
+    db.get_database_backend()
+}
+
+/// `sqlite://data/sigap.db?mode=rwc` → `data`, so a fresh install needs no mkdir.
+fn sqlite_parent_dir(url: &str) -> Option<String> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let parent = std::path::Path::new(path).parent()?;
+    let parent = parent.to_str()?;
+    (!parent.is_empty()).then(|| parent.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_parent_dir;
+
+    #[test]
+    fn the_sqlite_directory_is_found_in_the_url() {
+        assert_eq!(sqlite_parent_dir("sqlite://data/sigap.db?mode=rwc").as_deref(), Some("data"));
+        assert_eq!(sqlite_parent_dir("sqlite:///srv/x/s.db").as_deref(), Some("/srv/x"));
+        assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
+        assert_eq!(sqlite_parent_dir("sqlite://s.db"), None);
+    }
+}

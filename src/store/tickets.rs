@@ -1,0 +1,159 @@
+//! Ticket rows, their numbering, assignees and the append-only event log. Callers compose
+//! these inside one transaction (see [`crate::service`]).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::entity::{ticket, ticket_assignee, ticket_counter, ticket_event};
+use crate::domain::ticket::{TicketNumber, TicketStatus};
+use crate::domain::workflow::TicketSnapshot;
+
+pub use ticket::Model as TicketRow;
+pub use ticket_event::Model as EventRow;
+
+/// Take the next number of `year`. Inside a transaction the counter row stays locked
+/// until commit, so concurrent reports never share a number.
+pub async fn next_number<C: ConnectionTrait>(txn: &C, year: i32) -> Result<TicketNumber, sea_orm::DbErr> {
+    ticket_counter::Entity::insert(ticket_counter::ActiveModel { year: Set(year), last: Set(0) })
+        .on_conflict_do_nothing_on([ticket_counter::Column::Year])
+        .exec_without_returning(txn)
+        .await?;
+    ticket_counter::Entity::update_many()
+        .col_expr(ticket_counter::Column::Last, Expr::col(ticket_counter::Column::Last).add(1))
+        .filter(ticket_counter::Column::Year.eq(year))
+        .exec(txn)
+        .await?;
+    let counter = ticket_counter::Entity::find_by_id(year)
+        .one(txn)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("ticket counter {year}")))?;
+    let seq = u32::try_from(counter.last).map_err(|_| sea_orm::DbErr::Custom("ticket counter overflow".into()))?;
+    Ok(TicketNumber { year, seq })
+}
+
+pub async fn insert<C: ConnectionTrait>(txn: &C, row: ticket::ActiveModel) -> Result<TicketRow, sea_orm::DbErr> {
+    row.insert(txn).await
+}
+
+pub async fn by_number<C: ConnectionTrait>(db: &C, number: TicketNumber) -> Result<Option<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find().filter(ticket::Column::Number.eq(number.to_string())).one(db).await
+}
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn assignees<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<i64>, sea_orm::DbErr> {
+    Ok(ticket_assignee::Entity::find()
+        .filter(ticket_assignee::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_assignee::Column::PersonId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.person_id)
+        .collect())
+}
+
+pub async fn snapshot<C: ConnectionTrait>(db: &C, row: &TicketRow) -> Result<TicketSnapshot, sea_orm::DbErr> {
+    Ok(TicketSnapshot {
+        reporter_id: row.reporter_id,
+        step: row.step.clone(),
+        status: row.status.parse().unwrap_or(TicketStatus::Open),
+        priority: row.priority.as_deref().and_then(|p| p.parse().ok()),
+        assignees: assignees(db, row.id).await?,
+        version: row.version,
+    })
+}
+
+/// The changes of one transition, applied only if nobody changed the ticket since
+/// `expected_version`. Returns false when someone else won.
+pub struct Changes<'a> {
+    pub step: &'a str,
+    pub status: TicketStatus,
+    pub priority: Option<&'a str>,
+    pub isp_eta: Option<Option<DateTime<Utc>>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+pub async fn update_if_version<C: ConnectionTrait>(
+    txn: &C,
+    id: i64,
+    expected_version: i32,
+    changes: Changes<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut update = ticket::Entity::update_many()
+        .col_expr(ticket::Column::Step, Expr::value(changes.step))
+        .col_expr(ticket::Column::Status, Expr::value(changes.status.as_str()))
+        .col_expr(ticket::Column::Priority, Expr::value(changes.priority))
+        .col_expr(ticket::Column::Version, Expr::col(ticket::Column::Version).add(1))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now));
+    if let Some(eta) = changes.isp_eta {
+        update = update.col_expr(ticket::Column::IspEta, Expr::value(eta));
+    }
+    if let Some(ended) = changes.ended_at {
+        update = update.col_expr(ticket::Column::EndedAt, Expr::value(ended));
+    }
+    let result =
+        update.filter(ticket::Column::Id.eq(id)).filter(ticket::Column::Version.eq(expected_version)).exec(txn).await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn replace_assignees<C: ConnectionTrait>(
+    txn: &C,
+    ticket_id: i64,
+    people: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    ticket_assignee::Entity::delete_many().filter(ticket_assignee::Column::TicketId.eq(ticket_id)).exec(txn).await?;
+    if people.is_empty() {
+        return Ok(());
+    }
+    let rows = people.iter().map(|&person_id| ticket_assignee::ActiveModel {
+        ticket_id: Set(ticket_id),
+        person_id: Set(person_id),
+        assigned_at: Set(now),
+    });
+    ticket_assignee::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+pub async fn append_event<C: ConnectionTrait>(
+    txn: &C,
+    event: ticket_event::ActiveModel,
+) -> Result<EventRow, sea_orm::DbErr> {
+    event.insert(txn).await
+}
+
+pub async fn events<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<EventRow>, sea_orm::DbErr> {
+    ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_event::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn last_event<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Option<EventRow>, sea_orm::DbErr> {
+    ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.eq(ticket_id))
+        .order_by_desc(ticket_event::Column::Id)
+        .limit(1)
+        .one(db)
+        .await
+}
+
+/// Tickets, newest first, optionally only those in `status`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    status: Option<TicketStatus>,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    let mut query = ticket::Entity::find().order_by_desc(ticket::Column::Id).limit(limit);
+    if let Some(status) = status {
+        query = query.filter(ticket::Column::Status.eq(status.as_str()));
+    }
+    query.all(db).await
+}
