@@ -353,9 +353,18 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("uq_attachments_ticket_sha256")
+                    .name("idx_attachments_ticket")
                     .table(Attachments::Table)
                     .col(Attachments::TicketId)
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_attachments_event_sha256")
+                    .table(Attachments::Table)
+                    .col(Attachments::EventId)
                     .col(Attachments::Sha256)
                     .unique()
                     .take(),
@@ -445,6 +454,12 @@ async fn append_only_events(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             conn.execute_unprepared(
                 "CREATE TRIGGER ticket_events_append_only BEFORE UPDATE OR DELETE ON ticket_events \
                  FOR EACH ROW EXECUTE FUNCTION ticket_events_append_only()",
+            )
+            .await?;
+            // TRUNCATE bypasses row triggers; it needs its own.
+            conn.execute_unprepared(
+                "CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON ticket_events \
+                 FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_append_only()",
             )
             .await?;
         }

@@ -1,6 +1,7 @@
 //! Photos and documents attached to tickets. Files are content-addressed under
-//! `DATA_DIR/attachments/` (the same photo sent twice is stored once); their metadata is a
-//! row written in the same transaction as the event that brought them.
+//! `DATA_DIR/attachments/` (the same photo sent twice is stored once on disk); each event
+//! that brought a file gets its own row, written in the event's transaction, so a
+//! technician's completion photo is linked to the resolve even if the reporter sent it first.
 
 use std::path::{Path, PathBuf};
 
@@ -87,7 +88,7 @@ pub async fn record<C: ConnectionTrait>(
         ..Default::default()
     });
     attachment::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([attachment::Column::TicketId, attachment::Column::Sha256])
+        .on_conflict_do_nothing_on([attachment::Column::EventId, attachment::Column::Sha256])
         .exec_without_returning(txn)
         .await?;
     Ok(())

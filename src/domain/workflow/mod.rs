@@ -143,11 +143,13 @@ pub fn decide(
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<Transition, Refusal> {
-    if ticket.status != TicketStatus::Open {
-        return Err(Refusal::NotOpen(ticket.status));
-    }
+    // Staleness first: a person pressing an old button learns who acted, even when that
+    // action closed the ticket, the same on every database.
     if command.expected_version != ticket.version {
         return Err(Refusal::Stale { current: ticket.version });
+    }
+    if ticket.status != TicketStatus::Open {
+        return Err(Refusal::NotOpen(ticket.status));
     }
     let note = clean_note(command.note.as_deref())?;
     let base = Transition {

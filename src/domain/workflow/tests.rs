@@ -190,6 +190,16 @@ fn a_closed_ticket_is_refused() {
 }
 
 #[test]
+fn an_old_button_on_a_closed_ticket_is_stale_rather_than_closed() {
+    let ticket = TicketSnapshot { status: TicketStatus::Closed, ..open_at("laporan_kabid") };
+    let cmd = Command::new(ActionKind::Approve, VERSION - 1);
+
+    let refusal = decide_kudus(&ticket, &actor(KABID, Role::Kabid), &cmd).unwrap_err();
+
+    assert_eq!(refusal, Refusal::Stale { current: VERSION });
+}
+
+#[test]
 fn a_cancelled_ticket_cannot_be_cancelled_again() {
     let ticket = TicketSnapshot { status: TicketStatus::Cancelled, ..open_at("terima") };
 
@@ -253,8 +263,8 @@ fn a_note_of_exactly_the_maximum_in_multibyte_characters_is_accepted() {
 fn contacting_the_isp_without_an_estimate_is_refused() {
     let ticket = assigned_at("pengecekan", &[TECH_A]);
 
-    let refusal =
-        decide(&kediri(), &ticket, &actor(TECH_A, Role::Technician), &command(ActionKind::ContactIsp), now()).unwrap_err();
+    let refusal = decide(&kediri(), &ticket, &actor(TECH_A, Role::Technician), &command(ActionKind::ContactIsp), now())
+        .unwrap_err();
 
     assert_eq!(refusal, Refusal::Missing("eta"));
 }
@@ -299,7 +309,8 @@ fn assigning_someone_who_is_not_a_technician_is_refused() {
 #[test]
 fn assigning_an_inactive_technician_is_refused() {
     let ticket = open_at("penugasan");
-    let cmd = Command { assignees: vec![Candidate { active: false, ..technician(TECH_B) }], ..command(ActionKind::Assign) };
+    let cmd =
+        Command { assignees: vec![Candidate { active: false, ..technician(TECH_B) }], ..command(ActionKind::Assign) };
 
     let refusal = decide(&kediri(), &ticket, &actor(KABID, Role::Kabid), &cmd, now()).unwrap_err();
 
@@ -310,7 +321,8 @@ fn assigning_an_inactive_technician_is_refused() {
 fn assigning_nobody_is_refused() {
     let ticket = open_at("penugasan");
 
-    let refusal = decide(&kediri(), &ticket, &actor(KABID, Role::Kabid), &command(ActionKind::Assign), now()).unwrap_err();
+    let refusal =
+        decide(&kediri(), &ticket, &actor(KABID, Role::Kabid), &command(ActionKind::Assign), now()).unwrap_err();
 
     assert_eq!(refusal, Refusal::Missing("assignees"));
 }
@@ -430,8 +442,11 @@ fn the_reporter_cancelling_ends_the_ticket_at_any_step() {
 
 #[test]
 fn an_sop_that_forbids_cancelling_refuses_the_reporters_cancel() {
-    let text = include_str!("../../../config/sop/kudus.toml")
-        .replacen("target = \"2 business days\"", "target = \"2 business days\"\nreporter_can_cancel = false", 1);
+    let text = include_str!("../../../config/sop/kudus.toml").replacen(
+        "target = \"2 business days\"",
+        "target = \"2 business days\"\nreporter_can_cancel = false",
+        1,
+    );
     let sop = Sop::parse(&text).unwrap();
 
     let refusal = decide(&sop, &open_at("terima"), &reporter(), &command(ActionKind::Cancel), now()).unwrap_err();

@@ -1,0 +1,10 @@
+//! The helpdesk service end to end on a real database: SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` is set. Every test spawns its own desk on a fresh database.
+
+mod calendar;
+mod concurrency;
+mod helpers;
+mod notifications;
+mod refusals;
+mod storage;
+mod walks;
