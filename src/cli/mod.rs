@@ -75,7 +75,9 @@ impl CliError {
 pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
     match command {
-        Command::Serve => crate::startup::serve(settings.clone()).await.map_err(|e| CliError::new(locale, e)),
+        Command::Serve => {
+            crate::startup::serve(settings.clone()).await.map_err(|e| CliError::new(locale, format!("{e:#}")))
+        }
         Command::Migrate => {
             let db = connect(settings).await?;
             println!("{}", t!("cli.migrated", locale = locale));

@@ -3,6 +3,8 @@
 
 mod calendar;
 mod concurrency;
+#[path = "../common/db.rs"]
+mod db;
 mod helpers;
 mod notifications;
 mod refusals;

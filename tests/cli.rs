@@ -1,0 +1,306 @@
+//! The `sigap` binary as the office admin uses it: real process, real database (SQLite
+//! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set), real HTTP.
+
+#[path = "common/db.rs"]
+mod db;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use sigap::clock::SystemClock;
+use sigap::domain::ticket::{Category, Channel};
+use sigap::service::{Helpdesk, NewReport};
+use tempfile::TempDir;
+
+struct Admin {
+    dir: TempDir,
+    url: String,
+    _db: Option<TempDir>,
+}
+
+impl Admin {
+    async fn new() -> Self {
+        let (url, db) = db::fresh_database().await;
+        Admin { dir: tempfile::tempdir().unwrap(), url, _db: db }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sigap"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &self.url)
+            .env("DATA_DIR", self.dir.path().join("data"))
+            .env("SIGAP_CONFIG_DIR", repo().join("config"))
+            .env("RUST_LOG", "warn");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn sop_check_prints_the_steps_roles_and_limits_of_kudus() {
+    let admin = Admin::new().await;
+
+    let out = admin.run(&["sop", "check", repo().join("config/sop/kudus.toml").to_str().unwrap()]);
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "SOP kudus",
+        "555/966/18.03/2021",
+        "[terima] Menerima aduan",
+        "Admin Helpdesk",
+        "10 menit kerja",
+        "[perbaikan_lapangan]",
+        "24 jam",
+        "Kunjungan lapangan (field_visit) → perbaikan_lapangan",
+        "SOP valid: 6 tahap.",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn sop_check_speaks_english_when_asked() {
+    let admin = Admin::new().await;
+
+    let out = admin.command(&["sop", "check", "kediri"]).env("SIGAP_LOCALE", "en").output().unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("SOP valid: 6 steps."), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn a_broken_sop_file_fails_naming_the_step_and_the_problem() {
+    let admin = Admin::new().await;
+    let broken = std::fs::read_to_string(repo().join("config/sop/kudus.toml"))
+        .unwrap()
+        .replace("{ kind = \"forward\", to = \"prioritas\" }", "{ kind = \"forward\", to = \"prioritass\" }");
+    let path = admin.write("broken.toml", &broken);
+
+    let out = admin.run(&["sop", "check", path.to_str().unwrap()]);
+
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("SOP tidak valid") && err.contains("terima") && err.contains("prioritass"), "{err}");
+}
+
+#[tokio::test]
+async fn a_syntax_error_in_an_sop_file_names_the_line() {
+    let admin = Admin::new().await;
+    let path = admin.write("bad.toml", "[sop]\nid = \"x\"\nname = \n");
+
+    let out = admin.run(&["sop", "check", path.to_str().unwrap()]);
+
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn opd_import_with_a_bad_line_imports_nothing() {
+    let admin = Admin::new().await;
+    let bad = admin.write("opd.csv", "code,name,kind\nDINKES,Dinas Kesehatan,opd\nDS01,Desa Jati,kelurahan\n");
+    let good = admin.write("opd-ok.csv", "code,name,kind\nDINKES,Dinas Kesehatan,opd\nDS01,Desa Jati,desa\n");
+
+    let refused = admin.run(&["opd", "import", bad.to_str().unwrap()]);
+    let accepted = admin.run(&["opd", "import", good.to_str().unwrap()]);
+
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("line 3: `kind`"), "{}", stderr(&refused));
+    assert!(accepted.status.success(), "{}", stderr(&accepted));
+    assert!(stdout(&accepted).contains("2 organisasi diimpor (2 baru, 0 diperbarui)"), "{}", stdout(&accepted));
+}
+
+#[tokio::test]
+async fn staff_are_added_listed_and_disabled() {
+    let admin = Admin::new().await;
+    admin.run(&[
+        "opd",
+        "import",
+        admin.write("o.csv", "code,name,kind\nKOMINFO,Dinas Kominfo,opd\n").to_str().unwrap(),
+    ]);
+
+    let added = admin.run(&[
+        "staff",
+        "add",
+        "--name",
+        "Budi",
+        "--role",
+        "kasi",
+        "--org",
+        "KOMINFO",
+        "--telegram-id",
+        "1001",
+        "--whatsapp",
+        "081234567890",
+    ]);
+    let second = admin.run(&["staff", "add", "--name", "Ani", "--role", "technician,helpdesk"]);
+    let disabled = admin.run(&["staff", "disable", "1"]);
+    let list = admin.run(&["staff", "list"]);
+
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stdout(&added).contains("Petugas #1 Budi ditambahkan (Kepala Seksi)"), "{}", stdout(&added));
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    let text = stdout(&list);
+    assert!(
+        text.contains("#1  Budi  [Kepala Seksi]  KOMINFO  telegram:1001 whatsapp:+6281234567890  nonaktif"),
+        "{text}"
+    );
+    assert!(text.contains("#2  Ani  [") && text.contains("Teknisi") && text.contains("Admin Helpdesk"), "{text}");
+}
+
+#[tokio::test]
+async fn staff_add_refuses_bad_input_and_writes_nothing() {
+    let admin = Admin::new().await;
+    admin.run(&["staff", "add", "--name", "Budi", "--role", "kasi", "--whatsapp", "081234567890"]);
+
+    let cases: [(&[&str], &str); 5] = [
+        (&["--role", "lurah"], "lurah"),
+        (&["--role", "kasi", "--whatsapp", "12ab"], "--whatsapp"),
+        (&["--role", "kasi", "--telegram-id", "abc"], "--telegram-id"),
+        (&["--role", "kasi", "--org", "NOPE"], "NOPE"),
+        (&["--role", "kasi", "--telegram-id", "77", "--whatsapp", "+62 812 3456 7890"], "+6281234567890"),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["staff", "add", "--name", "Citra"];
+        full.extend_from_slice(args);
+        let out = admin.run(&full);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+    let list = stdout(&admin.run(&["staff", "list"]));
+    assert!(!list.contains("Citra"), "{list}");
+    assert!(!list.contains("telegram:77"), "a refused person's identity was kept: {list}");
+}
+
+#[tokio::test]
+async fn ticket_show_prints_the_history_and_time_per_step() {
+    let admin = Admin::new().await;
+    admin.run(&[
+        "opd",
+        "import",
+        admin.write("o.csv", "code,name,kind\nDINKES,Dinas Kesehatan,opd\n").to_str().unwrap(),
+    ]);
+    admin.run(&["staff", "add", "--name", "Sari", "--role", "reporter", "--org", "DINKES", "--telegram-id", "5"]);
+    let number = report_through_the_library(&admin).await;
+
+    let list = admin.run(&["ticket", "list", "--status", "open"]);
+    let show = admin.run(&["ticket", "show", &number]);
+
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(stdout(&list).contains(&number) && stdout(&list).contains("Menerima aduan"), "{}", stdout(&list));
+    assert!(show.status.success(), "{}", stderr(&show));
+    let text = stdout(&show);
+    for expected in [
+        &*format!("Tiket {number} (Dalam proses)"),
+        "Sari (Dinas Kesehatan)",
+        "Internet mati",
+        "Riwayat:",
+        "membuat laporan",
+        "Waktu per tahap:",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn ticket_show_of_an_unknown_or_malformed_number_fails_clearly() {
+    let admin = Admin::new().await;
+
+    let unknown = admin.run(&["ticket", "show", "GJ-2026-000999"]);
+    let malformed = admin.run(&["ticket", "show", "123"]);
+
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("Tiket GJ-2026-000999 tidak ditemukan"), "{}", stderr(&unknown));
+    assert!(!malformed.status.success());
+    assert!(stderr(&malformed).contains("GJ-2026-000123"), "{}", stderr(&malformed));
+}
+
+#[tokio::test]
+async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
+    let admin = Admin::new().await;
+    let mut child = admin
+        .command(&["serve"])
+        .env("SIGAP_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base =
+        line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no address in {line:?}"));
+
+    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    let missing = reqwest::get(format!("{base}/nope")).await.unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(missing.status(), 404);
+    assert!(killed.success());
+    assert!(status.success(), "sigap exited with {status}");
+}
+
+#[tokio::test]
+async fn serve_refuses_an_unknown_sop_and_exits_non_zero() {
+    let admin = Admin::new().await;
+
+    let out =
+        admin.command(&["serve"]).env("SIGAP_SOP", "surabaya").env("SIGAP_LISTEN", "127.0.0.1:0").output().unwrap();
+
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("surabaya"), "{}", stderr(&out));
+}
+
+/// Tickets come from the chat channels; here the library plays that part on the same database.
+async fn report_through_the_library(admin: &Admin) -> String {
+    let db = sigap::store::connect(&admin.url).await.unwrap();
+    let loaded = sigap::config::load_sop("kudus", &repo().join("config")).unwrap();
+    let desk = Helpdesk::new(db.clone(), Arc::new(loaded), Arc::new(SystemClock), admin.dir.path().join("data"));
+    let reporter = sigap::store::directory::person_by_identity(&db, Channel::Telegram, "5").await.unwrap().unwrap();
+    let created = desk
+        .report(NewReport {
+            reporter_id: reporter.id,
+            channel: Channel::Telegram,
+            org_id: None,
+            location: Some("Lantai 2".into()),
+            category: Category::InternetDown,
+            description: "Internet di Dinkes mati sejak pagi".into(),
+            srikandi_number: None,
+            attachments: Vec::new(),
+        })
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    created.number.to_string()
+}
