@@ -5,9 +5,17 @@
 //! cargo run --release --example lifecycle_bench -- [--lifecycles N] [--concurrency C] [--database-url URL]
 //!
 //! Without --database-url: a fresh SQLite file in a temporary directory. A PostgreSQL URL
-//! should point at an empty database (e.g. one made with `createdb sigap_bench`).
+//! should point at an empty database, e.g.
+//!
+//!   createdb -h 127.0.0.1 -U postgres sigap_bench_1
+//!   cargo run --release --example lifecycle_bench -- --lifecycles 400 \
+//!       --database-url postgres://postgres@127.0.0.1:5432/sigap_bench_1
+//!
+//! Besides the rates it prints how many statements (round trips, not counting BEGIN and
+//! COMMIT) one lifecycle took, counted with sea-orm's metric callback. Figures: BENCHMARKS.md.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::TimeZone;
@@ -36,8 +44,13 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    let db = sigap::store::connect(&url).await?;
+    let mut db = sigap::store::connect(&url).await?;
     sigap::store::migrate(&db).await?;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&statements);
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
 
     let monday_9_wib = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
     let clock = ManualClock::new(monday_9_wib);
@@ -82,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
     let [helpdesk, kasi, kabid, tech] = [ids[0], ids[1], ids[2], ids[3]];
 
     let started = Instant::now();
+    let statements_before = statements.load(Ordering::Relaxed);
     let per_worker = lifecycles / concurrency;
     let mut tasks = Vec::new();
     for reporter in reporters {
@@ -98,11 +112,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let done = per_worker * concurrency;
+    let per_lifecycle = (statements.load(Ordering::Relaxed) - statements_before) as f64 / done as f64;
     println!("backend:            {backend}");
     println!("lifecycles:         {done} (create + 6 transitions), concurrency {concurrency}");
     println!("elapsed:            {elapsed:.2} s");
     println!("lifecycles/s:       {:.0}", done as f64 / elapsed);
     println!("transactions/s:     {:.0}", (done * 7) as f64 / elapsed);
+    println!("statements/lifecycle: {per_lifecycle:.1} (+ BEGIN/COMMIT per transaction)");
     Ok(())
 }
 

@@ -219,6 +219,12 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // Person records are read in batches by person id (`store::people`).
+        manager
+            .create_index(
+                Index::create().name("idx_identities_person").table(Identities::Table).col(Identities::PersonId).take(),
+            )
+            .await?;
 
         manager
             .create_table(

@@ -3,16 +3,21 @@
 //! queue the notices. Two officials pressing at once: one commits, the other is told who
 //! was first, and nothing of theirs is written.
 
+use std::collections::HashMap;
+
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::{Helpdesk, ServiceError, notify};
+use crate::domain::role::Role;
 use crate::domain::ticket::{Channel, TicketNumber, TicketStatus};
 use crate::domain::workflow::{self, Actor, Candidate, Command, Refusal, Transition};
 use crate::store::attachments::{self, NewAttachment};
+use crate::store::directory::{self, PersonRecord};
 use crate::store::entity::ticket_event;
+use crate::store::outbox;
+use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, Changes, TicketRow};
-use crate::store::{directory, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketRef {
@@ -57,18 +62,22 @@ impl Helpdesk {
             TicketRef::Id(id) => tickets::by_id(&txn, id).await?,
         }
         .ok_or_else(|| ServiceError::NotFound(describe(request.ticket)))?;
-        let actor = directory::person_record(&txn, request.actor_id)
-            .await?
-            .filter(|p| p.active)
-            .ok_or(ServiceError::UnknownPerson)?;
-        let before = tickets::snapshot(&txn, &row).await?;
+        let before = tickets::snapshot(&row, tickets::assignees(&txn, row.id).await?);
+        // Everyone this change may name, and the ticket's organisation, in one batch.
+        let mut orgs = Orgs::default();
+        orgs.want(row.org_id);
+        let mut wanted = vec![request.actor_id, row.reporter_id];
+        wanted.extend(&request.assignee_ids);
+        wanted.extend(&before.assignees);
+        let likely = notify::likely_roles(sop, &row.step);
+        let mut known = by_id(people::records_and_holders(&txn, &wanted, &likely, &mut orgs).await?);
+        let actor = known.get(&request.actor_id).filter(|p| p.active).cloned().ok_or(ServiceError::UnknownPerson)?;
 
         let mut command = request.command.clone();
         command.photos = u32::try_from(request.attachments.iter().filter(|a| a.is_photo()).count()).unwrap_or(u32::MAX);
         for id in &request.assignee_ids {
-            let candidate = directory::person_record(&txn, *id).await?;
-            command.assignees.push(match candidate {
-                Some(p) => Candidate { id: p.id, roles: p.roles, active: p.active },
+            command.assignees.push(match known.get(id) {
+                Some(p) => Candidate { id: p.id, roles: p.roles.clone(), active: p.active },
                 None => Candidate { id: *id, roles: Vec::new(), active: false },
             });
         }
@@ -93,25 +102,66 @@ impl Helpdesk {
             isp_eta: transition.eta.map(Some),
             ended_at: ended.then_some(now),
         };
-        if !tickets::update_if_version(&txn, row.id, before.version, changes, now).await? {
+        let Some(after) = tickets::apply_if_version(&txn, row.id, before.version, changes, now).await? else {
             return Err(who_was_first(&txn, &row).await?);
-        }
+        };
         let event = tickets::append_event(&txn, event_row(&row, &actor.id, request.channel, &transition, now)).await?;
         attachments::record(&txn, row.id, Some(event.id), Some(actor.id), &saved, now).await?;
         if let Some(people) = &transition.assignees {
             tickets::replace_assignees(&txn, row.id, people, now).await?;
         }
-        let after = tickets::by_id(&txn, row.id).await?.ok_or_else(|| ServiceError::NotFound(row.number.clone()))?;
-        let reporter = directory::person_record(&txn, row.reporter_id).await?.ok_or(ServiceError::UnknownPerson)?;
+        let mut assignee_ids = transition.assignees.clone().unwrap_or_else(|| before.assignees.clone());
+        assignee_ids.sort_unstable();
+        assignee_ids.dedup();
+        let reporter = known.get(&row.reporter_id).cloned().ok_or(ServiceError::UnknownPerson)?;
         let notices = workflow::notices_for(sop, &before, &transition);
-        let ctx =
-            notify::Context::new(self, &txn, &after, &reporter, Some((&actor, &transition, event.id)), now).await?;
-        let messages = ctx.render(&txn, &notices).await?;
-        outbox::enqueue(&txn, messages, now).await?;
+        let roles = notify::holder_roles(sop, &notices, !assignee_ids.is_empty());
+        let unread: Vec<Role> = roles.iter().copied().filter(|r| !likely.contains(r)).collect();
+        let mut holders: Vec<PersonRecord> = known
+            .values()
+            .filter(|p| p.active && p.roles.iter().any(|r| roles.contains(r) && likely.contains(r)))
+            .cloned()
+            .collect();
+        holders.extend(people::holders_of_any(&txn, &unread, &mut orgs).await?);
+        holders.sort_by_key(|p| p.id);
+        holders.dedup_by_key(|p| p.id);
+        let missing: Vec<i64> = assignee_ids.iter().copied().filter(|id| !known.contains_key(id)).collect();
+        if !missing.is_empty() {
+            known.extend(by_id(people::records(&txn, &missing, &mut orgs).await?));
+        }
+        // Only images are shown on cards, and they can only be this request's.
+        let photos = if saved.iter().any(|f| f.mime.starts_with("image/")) {
+            attachments::for_event(&txn, event.id)
+                .await?
+                .into_iter()
+                .filter(|a| a.mime.starts_with("image/"))
+                .map(|a| a.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let overall_due = self.sla_of(&txn, &after, now).await?.overall_due;
+        let ctx = notify::Context {
+            desk: self,
+            ticket: &after,
+            reporter: &reporter,
+            org_name: after.org_id.and_then(|id| orgs.get(id)).map(|o| o.name.clone()).unwrap_or_default(),
+            acted: Some((&actor, &transition, event.id)),
+            assignees: assignee_ids.iter().filter_map(|id| known.get(id).cloned()).collect(),
+            holders,
+            photos,
+            overall_due,
+            now,
+        };
+        outbox::enqueue(&txn, ctx.render(&notices), now).await?;
         txn.commit().await?;
         tracing::info!(ticket = %row.number, from = %transition.from_step, to = %transition.to_step, "action applied");
         Ok(Acted { ticket_id: row.id, number: row.number, version: after.version, transition })
     }
+}
+
+fn by_id(people: Vec<PersonRecord>) -> HashMap<i64, PersonRecord> {
+    people.into_iter().map(|p| (p.id, p)).collect()
 }
 
 fn describe(ticket: TicketRef) -> String {

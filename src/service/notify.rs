@@ -3,79 +3,80 @@
 
 use chrono::{DateTime, Utc};
 use rust_i18n::t;
-use sea_orm::ConnectionTrait;
 
-use super::{Helpdesk, ServiceError};
+use super::Helpdesk;
 use crate::domain::role::Role;
-use crate::domain::sop::{Step, Target};
+use crate::domain::sop::{Sop, Step, Target};
 use crate::domain::ticket::{Category, TicketStatus};
 use crate::domain::workflow::{Audience, Notice, NoticeKind, Transition};
 use crate::i18n;
 use crate::outbound::{Button, ButtonAction, OutboundMessage, kind};
-use crate::store::directory::{self, PersonRecord};
+use crate::store::directory::PersonRecord;
 use crate::store::outbox::NewOutbound;
 use crate::store::tickets::TicketRow;
-use crate::store::{attachments, tickets};
 
-/// Everything needed to render the notices of one change.
+/// Everything needed to render the notices of one change, read by the caller in its
+/// transaction (batched: see [`holder_roles`]); rendering itself reads nothing.
 pub(super) struct Context<'a> {
-    desk: &'a Helpdesk,
-    ticket: &'a TicketRow,
-    reporter: &'a PersonRecord,
-    org_name: String,
+    pub desk: &'a Helpdesk,
+    pub ticket: &'a TicketRow,
+    pub reporter: &'a PersonRecord,
+    pub org_name: String,
     /// Who acted, what they did, and the event id (for its photos). `None` for a new report.
-    acted: Option<(&'a PersonRecord, &'a Transition, i64)>,
-    assignees: Vec<PersonRecord>,
-    photos: Vec<i64>,
-    overall_due: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
+    pub acted: Option<(&'a PersonRecord, &'a Transition, i64)>,
+    /// The ticket's assignees after the change, by id.
+    pub assignees: Vec<PersonRecord>,
+    /// Active holders of the roles in [`holder_roles`], by id.
+    pub holders: Vec<PersonRecord>,
+    pub photos: Vec<i64>,
+    pub overall_due: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
 }
 
-impl<'a> Context<'a> {
-    pub(super) async fn new<C: ConnectionTrait>(
-        desk: &'a Helpdesk,
-        db: &C,
-        ticket: &'a TicketRow,
-        reporter: &'a PersonRecord,
-        acted: Option<(&'a PersonRecord, &'a Transition, i64)>,
-        now: DateTime<Utc>,
-    ) -> Result<Context<'a>, ServiceError> {
-        let org_name = match ticket.org_id {
-            Some(id) => directory::org_by_id(db, id).await?.map(|o| o.name).unwrap_or_default(),
-            None => String::new(),
-        };
-        let mut assignees = Vec::new();
-        for id in tickets::assignees(db, ticket.id).await? {
-            if let Some(p) = directory::person_record(db, id).await? {
-                assignees.push(p);
-            }
+/// The roles whose holders some notice goes to: a step's actors, except technicians when
+/// the ticket has assignees (those are told instead).
+pub(super) fn holder_roles(sop: &Sop, notices: &[Notice], has_assignees: bool) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for notice in notices {
+        if let Audience::StepActors(step) = &notice.audience
+            && let Some(step) = sop.step(step)
+            && !(step.role == Role::Technician && has_assignees)
+            && !roles.contains(&step.role)
+        {
+            roles.push(step.role);
         }
-        let photos = match acted {
-            Some((_, _, event_id)) => attachments::for_event(db, event_id)
-                .await?
-                .into_iter()
-                .filter(|a| a.mime.starts_with("image/"))
-                .map(|a| a.id)
-                .collect(),
-            None => Vec::new(),
-        };
-        let overall_due = desk.sla_of(db, ticket, now).await?.overall_due;
-        Ok(Context { desk, ticket, reporter, org_name, acted, assignees, photos, overall_due, now })
     }
+    roles
+}
 
-    pub(super) async fn render<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        notices: &[Notice],
-    ) -> Result<Vec<NewOutbound>, ServiceError> {
+/// The roles a change at `step` is likely to notify: the step's own (withdrawals, answers)
+/// and those of the steps its actions lead to. A guess, read ahead with the people the
+/// change names; [`holder_roles`] decides, and what the guess missed is read after.
+pub(super) fn likely_roles(sop: &Sop, step: &str) -> Vec<Role> {
+    let mut roles = Vec::new();
+    let Some(step) = sop.step(step) else { return roles };
+    let targets = step.actions.iter().filter_map(|a| match &a.to {
+        Some(Target::Step(id)) => sop.step(id).map(|s| s.role),
+        _ => None,
+    });
+    for role in std::iter::once(step.role).chain(targets) {
+        if role != Role::Reporter && !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    roles
+}
+
+impl Context<'_> {
+    pub(super) fn render(&self, notices: &[Notice]) -> Vec<NewOutbound> {
         let mut out = Vec::new();
         for notice in notices {
-            for person in self.people(db, &notice.audience).await? {
+            for person in self.people(&notice.audience) {
                 let Some((channel, address)) = person.contact() else {
                     tracing::debug!(person = person.id, "no channel identity: nothing queued");
                     continue;
                 };
-                let message = self.message(notice, &person);
+                let message = self.message(notice, person);
                 out.push(NewOutbound {
                     person_id: person.id,
                     channel,
@@ -86,18 +87,18 @@ impl<'a> Context<'a> {
                 });
             }
         }
-        Ok(out)
+        out
     }
 
-    async fn people<C: ConnectionTrait>(&self, db: &C, audience: &Audience) -> Result<Vec<PersonRecord>, ServiceError> {
+    fn people(&self, audience: &Audience) -> Vec<&PersonRecord> {
         match audience {
-            Audience::Reporter => Ok(vec![self.reporter.clone()]),
+            Audience::Reporter => vec![self.reporter],
             Audience::StepActors(step) => {
-                let Some(step) = self.desk.sop.sop.step(step) else { return Ok(Vec::new()) };
+                let Some(step) = self.desk.sop.sop.step(step) else { return Vec::new() };
                 if step.role == Role::Technician && !self.assignees.is_empty() {
-                    return Ok(self.assignees.iter().filter(|p| p.active).cloned().collect());
+                    return self.assignees.iter().filter(|p| p.active).collect();
                 }
-                Ok(directory::holders_of(db, step.role).await?)
+                self.holders.iter().filter(|p| p.roles.contains(&step.role)).collect()
             }
         }
     }

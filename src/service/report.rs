@@ -10,7 +10,8 @@ use crate::domain::ticket::{Category, Channel, TicketNumber, TicketStatus};
 use crate::domain::workflow::{MAX_NOTE_CHARS, notices_for_new};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::entity::{ticket, ticket_event};
-use crate::store::{directory, tickets};
+use crate::store::people::{self, Orgs};
+use crate::store::tickets;
 
 #[derive(Debug, Clone)]
 pub struct NewReport {
@@ -54,16 +55,19 @@ impl Helpdesk {
         let loaded = &self.sop;
         let start = loaded.sop.start_step();
         let txn = self.db.begin().await?;
-        let reporter = directory::person_record(&txn, report.reporter_id)
+        // The reporter and the ticket's organisation in one batch.
+        let mut orgs = Orgs::default();
+        orgs.want(report.org_id);
+        let reporter = people::records(&txn, &[report.reporter_id], &mut orgs)
             .await?
+            .pop()
             .filter(|p| p.active)
             .ok_or(ServiceError::UnknownPerson)?;
         let org_id = report.org_id.or(reporter.org_id);
-        if let Some(id) = org_id {
-            directory::org_by_id(&txn, id)
-                .await?
-                .ok_or_else(|| ServiceError::Invalid(format!("organisation #{id}")))?;
-        }
+        let org_name = match org_id {
+            Some(id) => orgs.get(id).ok_or_else(|| ServiceError::Invalid(format!("organisation #{id}")))?.name.clone(),
+            None => String::new(),
+        };
         let local_year = now.with_timezone(&loaded.calendar.timezone()).year();
         let number = tickets::next_number(&txn, local_year).await?;
         let row = tickets::insert(
@@ -113,9 +117,22 @@ impl Helpdesk {
         let entries = [sla::StepEntry { step: start.id.clone(), at: now }];
         let sla = sla::evaluate(&loaded.sop, &loaded.calendar, &entries, None, now);
         let due = sla.overall_due.or_else(|| sla.current().and_then(|v| v.due));
-        let ctx = notify::Context::new(self, &txn, &row, &reporter, None, now).await?;
-        let outbound = ctx.render(&txn, &notices_for_new(&loaded.sop)).await?;
-        crate::store::outbox::enqueue(&txn, outbound, now).await?;
+        let notices = notices_for_new(&loaded.sop);
+        let roles = notify::holder_roles(&loaded.sop, &notices, false);
+        let holders = people::holders_of_any(&txn, &roles, &mut orgs).await?;
+        let ctx = notify::Context {
+            desk: self,
+            ticket: &row,
+            reporter: &reporter,
+            org_name,
+            acted: None,
+            assignees: Vec::new(),
+            holders,
+            photos: Vec::new(),
+            overall_due: sla.overall_due,
+            now,
+        };
+        crate::store::outbox::enqueue(&txn, ctx.render(&notices), now).await?;
         txn.commit().await?;
         tracing::info!(ticket = %number, "report received");
         Ok(Created { ticket_id: row.id, number, version: row.version, due })

@@ -8,8 +8,10 @@ use sea_orm::{
 };
 
 use super::entity::{identity, organisation, person, person_role};
+use super::people::{self, Orgs};
 use crate::domain::role::Role;
 use crate::domain::ticket::Channel;
+use sea_orm::sea_query::Query;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
@@ -200,10 +202,7 @@ pub async fn set_active<C: ConnectionTrait>(db: &C, id: i64, active: bool) -> Re
 }
 
 pub async fn person_record<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<PersonRecord>, DirectoryError> {
-    let Some(found) = person::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    Ok(Some(complete(db, found).await?))
+    Ok(people::records(db, &[id], &mut Orgs::default()).await?.pop())
 }
 
 pub async fn person_by_identity<C: ConnectionTrait>(
@@ -224,76 +223,20 @@ pub async fn person_by_identity<C: ConnectionTrait>(
 
 /// Everyone who holds a role other than reporter, active or not.
 pub async fn staff<C: ConnectionTrait>(db: &C) -> Result<Vec<PersonRecord>, DirectoryError> {
-    let staff_ids: Vec<i64> = person_role::Entity::find()
-        .filter(person_role::Column::Role.ne(Role::Reporter.as_str()))
-        .order_by_asc(person_role::Column::PersonId)
+    let staff = Query::select()
+        .column(person_role::Column::PersonId)
+        .from(person_role::Entity)
+        .and_where(person_role::Column::Role.ne(Role::Reporter.as_str()))
+        .to_owned();
+    let found = person::Entity::find()
+        .filter(person::Column::Id.in_subquery(staff))
+        .order_by_asc(person::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.person_id)
-        .collect();
-    let mut out = Vec::new();
-    for id in dedup(staff_ids) {
-        if let Some(record) = person_record(db, id).await? {
-            out.push(record);
-        }
-    }
-    Ok(out)
+        .await?;
+    people::complete(db, found, &mut Orgs::default()).await
 }
 
 /// Active people holding `role`.
 pub async fn holders_of<C: ConnectionTrait>(db: &C, role: Role) -> Result<Vec<PersonRecord>, DirectoryError> {
-    let ids: Vec<i64> = person_role::Entity::find()
-        .filter(person_role::Column::Role.eq(role.as_str()))
-        .order_by_asc(person_role::Column::PersonId)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.person_id)
-        .collect();
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(record) = person_record(db, id).await?.filter(|p| p.active) {
-            out.push(record);
-        }
-    }
-    Ok(out)
-}
-
-async fn complete<C: ConnectionTrait>(db: &C, found: person::Model) -> Result<PersonRecord, DirectoryError> {
-    let roles = person_role::Entity::find()
-        .filter(person_role::Column::PersonId.eq(found.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.role.parse::<Role>().ok())
-        .collect();
-    let identities = identity::Entity::find()
-        .filter(identity::Column::PersonId.eq(found.id))
-        .order_by_asc(identity::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|i| Some((i.channel.parse::<Channel>().ok()?, i.address)))
-        .collect();
-    let org_code = match found.org_id {
-        Some(id) => org_by_id(db, id).await?.map(|o| o.code),
-        None => None,
-    };
-    Ok(PersonRecord {
-        id: found.id,
-        name: found.name,
-        org_id: found.org_id,
-        org_code,
-        locale: found.locale,
-        active: found.active,
-        roles,
-        identities,
-        preferred_channel: found.preferred_channel.and_then(|c| c.parse().ok()),
-    })
-}
-
-fn dedup(mut ids: Vec<i64>) -> Vec<i64> {
-    ids.dedup();
-    ids
+    people::holders_of_any(db, &[role], &mut Orgs::default()).await
 }

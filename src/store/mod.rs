@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod directory;
 pub mod entity;
 pub mod outbox;
+pub mod people;
 pub mod tickets;
 
 use std::time::Duration;

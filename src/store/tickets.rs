@@ -21,14 +21,12 @@ pub async fn next_number<C: ConnectionTrait>(txn: &C, year: i32) -> Result<Ticke
         .on_conflict_do_nothing_on([ticket_counter::Column::Year])
         .exec_without_returning(txn)
         .await?;
-    ticket_counter::Entity::update_many()
+    let counter = ticket_counter::Entity::update_many()
         .col_expr(ticket_counter::Column::Last, Expr::col(ticket_counter::Column::Last).add(1))
         .filter(ticket_counter::Column::Year.eq(year))
-        .exec(txn)
-        .await?;
-    let counter = ticket_counter::Entity::find_by_id(year)
-        .one(txn)
+        .exec_with_returning(txn)
         .await?
+        .pop()
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("ticket counter {year}")))?;
     let seq = u32::try_from(counter.last).map_err(|_| sea_orm::DbErr::Custom("ticket counter overflow".into()))?;
     Ok(TicketNumber { year, seq })
@@ -57,15 +55,16 @@ pub async fn assignees<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec
         .collect())
 }
 
-pub async fn snapshot<C: ConnectionTrait>(db: &C, row: &TicketRow) -> Result<TicketSnapshot, sea_orm::DbErr> {
-    Ok(TicketSnapshot {
+/// What the engine sees of a ticket: the row and its assignees (see [`assignees`]).
+pub fn snapshot(row: &TicketRow, assignees: Vec<i64>) -> TicketSnapshot {
+    TicketSnapshot {
         reporter_id: row.reporter_id,
         step: row.step.clone(),
         status: row.status.parse().unwrap_or(TicketStatus::Open),
         priority: row.priority.as_deref().and_then(|p| p.parse().ok()),
-        assignees: assignees(db, row.id).await?,
+        assignees,
         version: row.version,
-    })
+    }
 }
 
 /// The changes of one transition, applied only if nobody changed the ticket since
@@ -85,6 +84,27 @@ pub async fn update_if_version<C: ConnectionTrait>(
     changes: Changes<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
+    Ok(versioned_update(id, expected_version, changes, now).exec(txn).await?.rows_affected == 1)
+}
+
+/// [`update_if_version`] returning the updated row in the same statement (`RETURNING`),
+/// so the caller need not read it back. `None` when someone else won.
+pub async fn apply_if_version<C: ConnectionTrait>(
+    txn: &C,
+    id: i64,
+    expected_version: i32,
+    changes: Changes<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<TicketRow>, sea_orm::DbErr> {
+    Ok(versioned_update(id, expected_version, changes, now).exec_with_returning(txn).await?.pop())
+}
+
+fn versioned_update(
+    id: i64,
+    expected_version: i32,
+    changes: Changes<'_>,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<ticket::Entity> {
     let mut update = ticket::Entity::update_many()
         .col_expr(ticket::Column::Step, Expr::value(changes.step))
         .col_expr(ticket::Column::Status, Expr::value(changes.status.as_str()))
@@ -97,9 +117,7 @@ pub async fn update_if_version<C: ConnectionTrait>(
     if let Some(ended) = changes.ended_at {
         update = update.col_expr(ticket::Column::EndedAt, Expr::value(ended));
     }
-    let result =
-        update.filter(ticket::Column::Id.eq(id)).filter(ticket::Column::Version.eq(expected_version)).exec(txn).await?;
-    Ok(result.rows_affected == 1)
+    update.filter(ticket::Column::Id.eq(id)).filter(ticket::Column::Version.eq(expected_version))
 }
 
 pub async fn replace_assignees<C: ConnectionTrait>(
