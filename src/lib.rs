@@ -8,7 +8,8 @@
 //!   schema lives in the `migration` crate.
 //! - [`service`]: the [`service::Helpdesk`] that channels and the CLI call; it writes each
 //!   change, its immutable event and its outbound messages in one transaction.
-//! - [`outbound`]: channel-neutral messages queued in the outbox.
+//! - [`outbound`]: channel-neutral messages queued in the outbox; [`delivery`] sends them
+//!   through each channel's [`delivery::Sender`], in order, with retries.
 //! - [`config`], [`settings`], [`clock`], [`i18n`]: loading SOP files, typed settings, a
 //!   settable clock, and localized texts from `locales/`.
 //! - [`cli`] and [`startup`]: the `sigap` command and the HTTP server it serves.
@@ -18,6 +19,7 @@ rust_i18n::i18n!("locales", fallback = "id");
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod i18n;
 pub mod outbound;

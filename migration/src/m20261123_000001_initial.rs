@@ -139,6 +139,7 @@ enum Outbox {
     CreatedAt,
     SentAt,
     LastError,
+    ClaimedUntil,
 }
 
 fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
@@ -394,6 +395,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Outbox::CreatedAt))
                     .col(timestamp_with_time_zone_null(Outbox::SentAt))
                     .col(text_null(Outbox::LastError))
+                    .col(timestamp_with_time_zone_null(Outbox::ClaimedUntil))
                     .foreign_key(&mut fk((Outbox::Table, Outbox::PersonId), (Persons::Table, Persons::Id)))
                     .foreign_key(&mut fk((Outbox::Table, Outbox::TicketId), (Tickets::Table, Tickets::Id)))
                     .take(),
@@ -406,6 +408,18 @@ impl MigrationTrait for Migration {
                     .table(Outbox::Table)
                     .col(Outbox::Status)
                     .col(Outbox::AvailableAt)
+                    .take(),
+            )
+            .await?;
+        // Per-chat order: the delivery worker asks for the oldest unsent row of each chat.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_outbox_chat")
+                    .table(Outbox::Table)
+                    .col(Outbox::Channel)
+                    .col(Outbox::Address)
+                    .col(Outbox::Status)
                     .take(),
             )
             .await?;

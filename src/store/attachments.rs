@@ -102,6 +102,10 @@ pub async fn for_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Ve
         .await
 }
 
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<AttachmentRow>, sea_orm::DbErr> {
+    attachment::Entity::find_by_id(id).one(db).await
+}
+
 pub async fn for_event<C: ConnectionTrait>(db: &C, event_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
     attachment::Entity::find()
         .filter(attachment::Column::EventId.eq(event_id))

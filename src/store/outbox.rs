@@ -2,7 +2,10 @@
 //! The delivery worker (a channel's sender) reads from here; nothing is sent inline.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::entity::outbox;
 use crate::domain::ticket::Channel;
@@ -11,6 +14,9 @@ use crate::outbound::OutboundMessage;
 pub use outbox::Model as OutboxRow;
 
 pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbound {
@@ -46,6 +52,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             created_at: Set(now),
             sent_at: Set(None),
             last_error: Set(None),
+            claimed_until: Set(None),
             ..Default::default()
         });
     }
@@ -65,4 +72,126 @@ impl OutboxRow {
     pub fn message(&self) -> Result<OutboundMessage, serde_json::Error> {
         serde_json::from_str(&self.payload)
     }
+}
+
+/// The oldest unsent row of each chat on `channels`, if it may be sent at `now`: pending and
+/// due, or claimed by a sender whose lease ran out. A later row of a chat waits for the
+/// earlier one, so a chat reads its messages in order even across retries.
+pub async fn deliverable<C: ConnectionTrait>(
+    db: &C,
+    channels: &[Channel],
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<OutboxRow>, sea_orm::DbErr> {
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let earlier = Alias::new("earlier");
+    let col = |c: outbox::Column| Expr::col((earlier.clone(), c));
+    let this = |c: outbox::Column| Expr::col((outbox::Entity, c));
+    let earlier_unsent = Query::select()
+        .expr(Expr::val(1))
+        .from_as(outbox::Entity, earlier.clone())
+        .and_where(col(outbox::Column::Channel).eq(this(outbox::Column::Channel)))
+        .and_where(col(outbox::Column::Address).eq(this(outbox::Column::Address)))
+        .and_where(col(outbox::Column::Status).is_in([PENDING, SENDING]))
+        .and_where(col(outbox::Column::Id).lt(this(outbox::Column::Id)))
+        .to_owned();
+    let ready = Condition::any()
+        .add(Condition::all().add(outbox::Column::Status.eq(PENDING)).add(outbox::Column::AvailableAt.lte(now)))
+        .add(Condition::all().add(outbox::Column::Status.eq(SENDING)).add(outbox::Column::ClaimedUntil.lt(now)));
+    outbox::Entity::find()
+        .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.as_str())))
+        .filter(ready)
+        .filter(Expr::exists(earlier_unsent).not())
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Take row `id` for sending until `lease_until`. One claimant wins: the update matches only
+/// while the row is still free, whichever process or replica asks.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<OutboxRow>, sea_orm::DbErr> {
+    let free = Condition::any()
+        .add(outbox::Column::Status.eq(PENDING))
+        .add(Condition::all().add(outbox::Column::Status.eq(SENDING)).add(outbox::Column::ClaimedUntil.lt(now)));
+    let claimed = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(SENDING))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(lease_until))
+        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(free)
+        .exec_with_returning(db)
+        .await?;
+    Ok(claimed.into_iter().next())
+}
+
+/// Record that attempt number `attempt` got through. Ignored when the lease was lost and
+/// another sender has the row now.
+pub async fn mark_sent<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    attempt: i32,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    finish(db, id, attempt, Outcome { status: SENT, sent_at: Some(at), retry_at: None, reason: None }).await
+}
+
+/// Put the row back for another attempt at `at`.
+pub async fn reschedule<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    attempt: i32,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<(), sea_orm::DbErr> {
+    finish(db, id, attempt, Outcome { status: PENDING, sent_at: None, retry_at: Some(at), reason: Some(reason) }).await
+}
+
+/// Give up on the row, keeping the reason for the admin.
+pub async fn fail<C: ConnectionTrait>(db: &C, id: i64, attempt: i32, reason: &str) -> Result<(), sea_orm::DbErr> {
+    finish(db, id, attempt, Outcome { status: FAILED, sent_at: None, retry_at: None, reason: Some(reason) }).await
+}
+
+struct Outcome<'a> {
+    status: &'a str,
+    sent_at: Option<DateTime<Utc>>,
+    retry_at: Option<DateTime<Utc>>,
+    reason: Option<&'a str>,
+}
+
+async fn finish<C: ConnectionTrait>(db: &C, id: i64, attempt: i32, outcome: Outcome<'_>) -> Result<(), sea_orm::DbErr> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(outcome.status))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(outbox::Column::LastError, Expr::value(outcome.reason.map(str::to_owned)));
+    if let Some(at) = outcome.sent_at {
+        update = update.col_expr(outbox::Column::SentAt, Expr::value(at));
+    }
+    if let Some(at) = outcome.retry_at {
+        update = update.col_expr(outbox::Column::AvailableAt, Expr::value(at));
+    }
+    update
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(SENDING))
+        .filter(outbox::Column::Attempts.eq(attempt))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Messages that will not be delivered, newest first, for the admin.
+pub async fn failed<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<OutboxRow>, sea_orm::DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(FAILED))
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }

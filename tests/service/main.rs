@@ -5,6 +5,7 @@ mod calendar;
 mod concurrency;
 #[path = "../common/db.rs"]
 mod db;
+mod delivery;
 mod helpers;
 mod notifications;
 mod refusals;

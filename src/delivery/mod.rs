@@ -1,0 +1,56 @@
+//! Delivering the outbox. The core never talks to a platform: it queues
+//! [`crate::outbound::OutboundMessage`]s, and the [`DeliveryWorker`] hands each one to the
+//! [`Sender`] of its channel (Telegram, WhatsApp), retrying with backoff, keeping each
+//! chat's order, and recording why a message could not be delivered.
+
+mod backoff;
+mod pacing;
+mod worker;
+
+pub use backoff::RetryPolicy;
+pub use pacing::{Limits, Pacer};
+pub use worker::{DeliveryWorker, Step};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::ticket::Channel;
+use crate::outbound::OutboundMessage;
+
+/// One message on its way to one chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub outbox_id: i64,
+    pub channel: Channel,
+    /// Telegram chat id or E.164 WhatsApp number.
+    pub address: String,
+    pub message: OutboundMessage,
+    pub files: Vec<FileToSend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileToSend {
+    pub attachment_id: i64,
+    pub path: PathBuf,
+    pub mime: String,
+    pub file_name: Option<String>,
+}
+
+/// How a send failed, as the platform's answer tells.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again: a network error, a 5xx, a rate limit (with the platform's wait).
+    #[error("temporary: {reason}")]
+    Retry { after: Option<Duration>, reason: String },
+    /// Will never succeed as is: the bot was blocked, the chat does not exist, …
+    #[error("permanent: {reason}")]
+    Permanent { reason: String },
+}
+
+/// A channel's way of sending. Implemented by the Telegram and WhatsApp adapters, and by
+/// fakes in tests.
+#[async_trait::async_trait]
+pub trait Sender: Send + Sync {
+    fn channel(&self) -> Channel;
+    async fn send(&self, delivery: &Delivery) -> Result<(), SendError>;
+}

@@ -1,0 +1,167 @@
+//! The delivery loop's one unit of work, [`DeliveryWorker::try_execute_task`]: pick the
+//! oldest undelivered message of some chat, claim it with a lease (so another replica or a
+//! restarted process does not send it too), send it, and record the outcome.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use super::{Delivery, FileToSend, Pacer, RetryPolicy, SendError, Sender};
+use crate::clock::Clock;
+use crate::domain::ticket::Channel;
+use crate::store::{attachments, outbox};
+
+/// What one unit of work did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing is ready to send now.
+    Idle,
+    Sent(i64),
+    Retrying {
+        id: i64,
+        after: Duration,
+    },
+    Failed {
+        id: i64,
+        reason: String,
+    },
+    /// Someone else claimed the row first.
+    Lost(i64),
+}
+
+pub struct DeliveryWorker {
+    db: DatabaseConnection,
+    senders: HashMap<Channel, Arc<dyn Sender>>,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    policy: RetryPolicy,
+    pacer: Mutex<Pacer>,
+}
+
+impl DeliveryWorker {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, data_dir: PathBuf, policy: RetryPolicy) -> Self {
+        DeliveryWorker { db, senders: HashMap::new(), clock, data_dir, policy, pacer: Mutex::new(Pacer::default()) }
+    }
+
+    pub fn with_sender(mut self, sender: Arc<dyn Sender>) -> Self {
+        self.senders.insert(sender.channel(), sender);
+        self
+    }
+
+    pub fn with_pacer(self, pacer: Pacer) -> Self {
+        DeliveryWorker { pacer: Mutex::new(pacer), ..self }
+    }
+
+    pub fn channels(&self) -> Vec<Channel> {
+        self.senders.keys().copied().collect()
+    }
+
+    /// Deliver at most one message.
+    pub async fn try_execute_task(&self) -> Result<Step, sea_orm::DbErr> {
+        let now = self.clock.now();
+        let channels = self.channels();
+        let candidates = outbox::deliverable(&self.db, &channels, now, 64).await?;
+        let Some(row) = candidates.into_iter().find(|row| {
+            let channel = row.channel.parse().unwrap_or(Channel::System);
+            self.pacer.lock().unwrap_or_else(PoisonError::into_inner).allows(channel, &row.address, now)
+        }) else {
+            return Ok(Step::Idle);
+        };
+        let lease = chrono::Duration::from_std(self.policy.lease).unwrap_or_else(|_| chrono::Duration::seconds(60));
+        let Some(claimed) = outbox::claim(&self.db, row.id, now, now + lease).await? else {
+            return Ok(Step::Lost(row.id));
+        };
+        let channel: Channel = claimed.channel.parse().unwrap_or(Channel::System);
+        let Some(sender) = self.senders.get(&channel) else {
+            return Ok(Step::Lost(row.id));
+        };
+        let delivery = match self.delivery(&claimed).await? {
+            Ok(d) => d,
+            Err(reason) => {
+                outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
+                tracing::error!(outbox = claimed.id, %reason, "undeliverable row");
+                return Ok(Step::Failed { id: claimed.id, reason });
+            }
+        };
+        self.pacer.lock().unwrap_or_else(PoisonError::into_inner).record(channel, &claimed.address, now);
+        let result = sender.send(&delivery).await;
+        let done = self.clock.now();
+        match result {
+            Ok(()) => {
+                outbox::mark_sent(&self.db, claimed.id, claimed.attempts, done).await?;
+                Ok(Step::Sent(claimed.id))
+            }
+            Err(SendError::Retry { reason, .. }) if claimed.attempts >= self.policy.max_attempts => {
+                let reason = format!("gave up after {} attempts: {reason}", claimed.attempts);
+                outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
+                tracing::warn!(outbox = claimed.id, %reason, "delivery failed");
+                Ok(Step::Failed { id: claimed.id, reason })
+            }
+            Err(SendError::Retry { after, reason }) => {
+                let wait = self.policy.delay(claimed.id, claimed.attempts, after);
+                let at = done + chrono::Duration::from_std(wait).unwrap_or_default();
+                outbox::reschedule(&self.db, claimed.id, claimed.attempts, at, &reason).await?;
+                tracing::info!(outbox = claimed.id, %reason, ?wait, "delivery will be retried");
+                Ok(Step::Retrying { id: claimed.id, after: wait })
+            }
+            Err(SendError::Permanent { reason }) => {
+                outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
+                tracing::warn!(outbox = claimed.id, %reason, "delivery failed for good");
+                Ok(Step::Failed { id: claimed.id, reason })
+            }
+        }
+    }
+
+    /// Send until `shutdown` resolves; waits a little whenever there is nothing to do.
+    pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let pause = match self.try_execute_task().await {
+                Ok(Step::Idle) => Duration::from_millis(200),
+                Ok(_) => Duration::ZERO,
+                Err(err) => {
+                    tracing::error!(%err, "outbox delivery");
+                    Duration::from_secs(1)
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// The row made ready to send; the inner error means the row itself is unusable.
+    async fn delivery(&self, row: &outbox::OutboxRow) -> Result<Result<Delivery, String>, sea_orm::DbErr> {
+        let message = match row.message() {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(format!("unreadable payload: {e}"))),
+        };
+        let mut files = Vec::new();
+        for id in &message.attachments {
+            let Some(found) = attachments::by_id(&self.db, *id).await? else {
+                return Ok(Err(format!("attachment #{id} does not exist")));
+            };
+            files.push(FileToSend {
+                attachment_id: found.id,
+                path: self.data_dir.join(&found.stored_path),
+                mime: found.mime,
+                file_name: found.file_name,
+            });
+        }
+        Ok(Ok(Delivery {
+            outbox_id: row.id,
+            channel: row.channel.parse().unwrap_or(Channel::System),
+            address: row.address.clone(),
+            message,
+            files,
+        }))
+    }
+}
