@@ -22,6 +22,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod i18n;
+pub mod metrics;
 pub mod outbound;
 pub mod service;
 pub mod settings;

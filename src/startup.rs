@@ -1,6 +1,7 @@
 //! Building and running the service. [`Application::build`] is what `main` runs and what
-//! the integration tests start on port 0 with their own database: one HTTP server (health
-//! now; channel webhooks and metrics mount here too) over one [`Helpdesk`].
+//! the integration tests start on port 0 with their own database: one HTTP server (health,
+//! readiness, metrics; channel webhooks mount here too) over one [`Helpdesk`], and the
+//! background workers, all stopped together on shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,6 +16,8 @@ use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config;
+use crate::delivery::{DeliveryWorker, RetryPolicy, Sender};
+use crate::metrics::Metrics;
 use crate::service::Helpdesk;
 use crate::settings::Settings;
 use crate::store;
@@ -23,21 +26,42 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     desk: Helpdesk,
+    delivery: Option<DeliveryWorker>,
 }
 
 impl Application {
     /// Load the SOP, open and migrate the database, bind the listener.
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Self::build_with_senders(settings, clock, Vec::new()).await
+    }
+
+    /// As [`Application::build`], delivering the outbox through `senders` (one per channel).
+    pub async fn build_with_senders(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        senders: Vec<Arc<dyn Sender>>,
+    ) -> anyhow::Result<Self> {
         let loaded = config::load_sop(&settings.sop, &settings.config_dir).context("loading the SOP")?;
         let db = store::connect(&settings.database_url()).await.context("opening the database")?;
         store::migrate(&db).await.context("applying migrations")?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating DATA_DIR {}", settings.data_dir.display()))?;
-        let desk = Helpdesk::new(db, Arc::new(loaded), clock, settings.data_dir.clone());
+        let metrics = Arc::new(Metrics::new());
+        let desk = Helpdesk::new(db.clone(), Arc::new(loaded), clock.clone(), settings.data_dir.clone())
+            .with_metrics(metrics.clone());
+        let delivery = (!senders.is_empty()).then(|| {
+            senders.into_iter().fold(
+                DeliveryWorker::new(db, clock, settings.data_dir.clone(), RetryPolicy::default()).with_metrics(metrics),
+                DeliveryWorker::with_sender,
+            )
+        });
+        if delivery.is_none() {
+            tracing::warn!("no chat channel is configured: messages are queued in the outbox, not sent");
+        }
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let router = routes(desk.clone());
-        Ok(Application { listener, router, desk })
+        Ok(Application { listener, router, desk, delivery })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -48,14 +72,31 @@ impl Application {
         &self.desk
     }
 
-    /// Serve until `shutdown` completes, then finish in-flight requests.
+    /// Serve until `shutdown` completes; then finish in-flight requests and let each worker
+    /// finish the unit it is doing (a claimed message is sent or released, never half-done).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut workers = Vec::new();
+        if let Some(delivery) = self.delivery {
+            workers.push(tokio::spawn(delivery.run_until(stopped.clone())));
+        }
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let _ = stop.send(true);
+        for worker in workers {
+            if let Err(err) = worker.await {
+                tracing::error!(%err, "a worker ended abnormally");
+            }
+        }
+        served
     }
 }
 
 fn routes(desk: Helpdesk) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(desk)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(desk)
 }
 
 /// The process is up.
@@ -67,6 +108,18 @@ async fn healthz() -> &'static str {
 async fn readyz(State(desk): State<Helpdesk>) -> (StatusCode, &'static str) {
     let ready = store::ping(desk.db()).await.is_ok() && store::is_migrated(desk.db()).await.unwrap_or(false);
     if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") }
+}
+
+/// Prometheus text format.
+async fn metrics(State(desk): State<Helpdesk>) -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], String) {
+    let content_type = [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")];
+    match desk.metrics().render(desk.db(), desk.clock().now()).await {
+        Ok(text) => (StatusCode::OK, content_type, text),
+        Err(err) => {
+            tracing::error!(%err, "metrics");
+            (StatusCode::SERVICE_UNAVAILABLE, content_type, String::new())
+        }
+    }
 }
 
 /// `sigap serve`: run with the system clock until SIGINT or SIGTERM.

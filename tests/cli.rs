@@ -243,7 +243,7 @@ async fn ticket_show_of_an_unknown_or_malformed_number_fails_clearly() {
 }
 
 #[tokio::test]
-async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
+async fn serve_answers_health_readiness_and_metrics_and_stops_on_sigterm() {
     let admin = Admin::new().await;
     let mut child = admin
         .command(&["serve"])
@@ -260,6 +260,9 @@ async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
     let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     let missing = reqwest::get(format!("{base}/nope")).await.unwrap();
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    let metrics_status = metrics.status();
+    let metrics_text = metrics.text().await.unwrap();
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
 
@@ -267,6 +270,10 @@ async fn serve_answers_health_and_readiness_and_stops_on_sigterm() {
     assert_eq!(health.text().await.unwrap(), "ok");
     assert_eq!(ready.status(), 200);
     assert_eq!(missing.status(), 404);
+    assert_eq!(metrics_status, 200);
+    for name in ["sigap_tickets_created_total 0", "sigap_outbox_depth 0", "sigap_outbox_oldest_age_seconds 0"] {
+        assert!(metrics_text.contains(name), "missing `{name}` in:\n{metrics_text}");
+    }
     assert!(killed.success());
     assert!(status.success(), "sigap exited with {status}");
 }

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use super::{Delivery, FileToSend, Pacer, RetryPolicy, SendError, Sender};
 use crate::clock::Clock;
 use crate::domain::ticket::Channel;
+use crate::metrics::Metrics;
 use crate::store::{attachments, outbox};
 
 /// What one unit of work did.
@@ -39,11 +40,24 @@ pub struct DeliveryWorker {
     data_dir: PathBuf,
     policy: RetryPolicy,
     pacer: Mutex<Pacer>,
+    metrics: Arc<Metrics>,
 }
 
 impl DeliveryWorker {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, data_dir: PathBuf, policy: RetryPolicy) -> Self {
-        DeliveryWorker { db, senders: HashMap::new(), clock, data_dir, policy, pacer: Mutex::new(Pacer::default()) }
+        DeliveryWorker {
+            db,
+            senders: HashMap::new(),
+            clock,
+            data_dir,
+            policy,
+            pacer: Mutex::new(Pacer::default()),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        DeliveryWorker { metrics, ..self }
     }
 
     pub fn with_sender(mut self, sender: Arc<dyn Sender>) -> Self {
@@ -61,6 +75,23 @@ impl DeliveryWorker {
 
     /// Deliver at most one message.
     pub async fn try_execute_task(&self) -> Result<Step, sea_orm::DbErr> {
+        let (channel, step) = self.deliver_one().await?;
+        let outcome = match &step {
+            Step::Idle | Step::Lost(_) => return Ok(step),
+            Step::Sent(_) => "sent",
+            Step::Retrying { .. } => "retrying",
+            Step::Failed { reason, .. } => {
+                let labels = Metrics::labels(("channel", channel.as_str()), ("reason", failure_kind(reason)));
+                self.metrics.delivery_failures.get_or_create(&labels).inc();
+                "failed"
+            }
+        };
+        let labels = Metrics::labels(("channel", channel.as_str()), ("outcome", outcome));
+        self.metrics.deliveries.get_or_create(&labels).inc();
+        Ok(step)
+    }
+
+    async fn deliver_one(&self) -> Result<(Channel, Step), sea_orm::DbErr> {
         let now = self.clock.now();
         let channels = self.channels();
         let candidates = outbox::deliverable(&self.db, &channels, now, 64).await?;
@@ -68,22 +99,22 @@ impl DeliveryWorker {
             let channel = row.channel.parse().unwrap_or(Channel::System);
             self.pacer.lock().unwrap_or_else(PoisonError::into_inner).allows(channel, &row.address, now)
         }) else {
-            return Ok(Step::Idle);
+            return Ok((Channel::System, Step::Idle));
         };
         let lease = chrono::Duration::from_std(self.policy.lease).unwrap_or_else(|_| chrono::Duration::seconds(60));
         let Some(claimed) = outbox::claim(&self.db, row.id, now, now + lease).await? else {
-            return Ok(Step::Lost(row.id));
+            return Ok((Channel::System, Step::Lost(row.id)));
         };
         let channel: Channel = claimed.channel.parse().unwrap_or(Channel::System);
         let Some(sender) = self.senders.get(&channel) else {
-            return Ok(Step::Lost(row.id));
+            return Ok((channel, Step::Lost(row.id)));
         };
         let delivery = match self.delivery(&claimed).await? {
             Ok(d) => d,
             Err(reason) => {
                 outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
                 tracing::error!(outbox = claimed.id, %reason, "undeliverable row");
-                return Ok(Step::Failed { id: claimed.id, reason });
+                return Ok((channel, Step::Failed { id: claimed.id, reason }));
             }
         };
         self.pacer.lock().unwrap_or_else(PoisonError::into_inner).record(channel, &claimed.address, now);
@@ -92,25 +123,25 @@ impl DeliveryWorker {
         match result {
             Ok(()) => {
                 outbox::mark_sent(&self.db, claimed.id, claimed.attempts, done).await?;
-                Ok(Step::Sent(claimed.id))
+                Ok((channel, Step::Sent(claimed.id)))
             }
             Err(SendError::Retry { reason, .. }) if claimed.attempts >= self.policy.max_attempts => {
                 let reason = format!("gave up after {} attempts: {reason}", claimed.attempts);
                 outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
                 tracing::warn!(outbox = claimed.id, %reason, "delivery failed");
-                Ok(Step::Failed { id: claimed.id, reason })
+                Ok((channel, Step::Failed { id: claimed.id, reason }))
             }
             Err(SendError::Retry { after, reason }) => {
                 let wait = self.policy.delay(claimed.id, claimed.attempts, after);
                 let at = done + chrono::Duration::from_std(wait).unwrap_or_default();
                 outbox::reschedule(&self.db, claimed.id, claimed.attempts, at, &reason).await?;
                 tracing::info!(outbox = claimed.id, %reason, ?wait, "delivery will be retried");
-                Ok(Step::Retrying { id: claimed.id, after: wait })
+                Ok((channel, Step::Retrying { id: claimed.id, after: wait }))
             }
             Err(SendError::Permanent { reason }) => {
                 outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
                 tracing::warn!(outbox = claimed.id, %reason, "delivery failed for good");
-                Ok(Step::Failed { id: claimed.id, reason })
+                Ok((channel, Step::Failed { id: claimed.id, reason }))
             }
         }
     }
@@ -163,5 +194,23 @@ impl DeliveryWorker {
             message,
             files,
         }))
+    }
+}
+
+/// A coarse reason for the failure metric: label values must stay few.
+fn failure_kind(reason: &str) -> &'static str {
+    let lower = reason.to_ascii_lowercase();
+    if lower.starts_with("gave up") {
+        "retries_exhausted"
+    } else if lower.contains("blocked") || lower.contains("403") {
+        "blocked"
+    } else if lower.contains("not found") || lower.contains("400") {
+        "bad_request"
+    } else if lower.contains("131047") || lower.contains("window") {
+        "outside_window"
+    } else if lower.contains("payload") || lower.contains("attachment") {
+        "unusable_message"
+    } else {
+        "other"
     }
 }

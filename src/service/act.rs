@@ -12,6 +12,7 @@ use super::{Helpdesk, ServiceError, notify};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Channel, TicketNumber, TicketStatus};
 use crate::domain::workflow::{self, Actor, Candidate, Command, Refusal, Transition};
+use crate::metrics::Metrics;
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::directory::{self, PersonRecord};
 use crate::store::entity::ticket_event;
@@ -48,6 +49,17 @@ pub struct Acted {
 impl Helpdesk {
     #[tracing::instrument(skip_all, fields(actor = request.actor_id, action = %request.command.kind))]
     pub async fn act(&self, request: ActRequest) -> Result<Acted, ServiceError> {
+        let kind = request.command.kind;
+        let result = self.apply(request).await;
+        let metrics = self.metrics();
+        match &result {
+            Ok(_) => metrics.transitions.get_or_create(&Metrics::label("action", kind.as_str())).inc(),
+            Err(err) => metrics.refusals.get_or_create(&Metrics::label("reason", err.code())).inc(),
+        };
+        result
+    }
+
+    async fn apply(&self, request: ActRequest) -> Result<Acted, ServiceError> {
         if request.attachments.iter().any(|a| a.bytes.len() > attachments::MAX_BYTES) {
             return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
         }

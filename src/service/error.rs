@@ -58,6 +58,18 @@ impl ServiceError {
         }
     }
 
+    /// A short, stable name for metrics and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::UnknownPerson => "unknown_person",
+            ServiceError::Refused { refusal, .. } => refusal.code(),
+            ServiceError::AlreadyActed { .. } => "already_acted",
+            ServiceError::Invalid(_) => "invalid",
+            ServiceError::Db(_) | ServiceError::Io(_) => "internal",
+        }
+    }
+
     pub fn is_internal(&self) -> bool {
         matches!(self, ServiceError::Db(_) | ServiceError::Io(_))
     }

@@ -20,6 +20,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::config::LoadedSop;
+use crate::metrics::Metrics;
 
 #[derive(Debug, Clone)]
 pub struct Helpdesk {
@@ -27,11 +28,25 @@ pub struct Helpdesk {
     sop: Arc<LoadedSop>,
     clock: Arc<dyn Clock>,
     data_dir: PathBuf,
+    metrics: Arc<Metrics>,
 }
 
 impl Helpdesk {
     pub fn new(db: DatabaseConnection, sop: Arc<LoadedSop>, clock: Arc<dyn Clock>, data_dir: PathBuf) -> Self {
-        Helpdesk { db, sop, clock, data_dir }
+        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()) }
+    }
+
+    /// Count into the service's shared metrics instead of a private set.
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        Helpdesk { metrics, ..self }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -134,6 +134,7 @@ impl Helpdesk {
         };
         crate::store::outbox::enqueue(&txn, ctx.render(&notices), now).await?;
         txn.commit().await?;
+        self.metrics().tickets_created.inc();
         tracing::info!(ticket = %number, "report received");
         Ok(Created { ticket_id: row.id, number, version: row.version, due })
     }

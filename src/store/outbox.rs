@@ -195,3 +195,12 @@ pub async fn failed<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Outbox
         .all(db)
         .await
 }
+
+/// How many messages wait to be sent, and when the oldest of them was queued.
+pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<(u64, Option<DateTime<Utc>>), sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    let waiting = || outbox::Entity::find().filter(outbox::Column::Status.is_in([PENDING, SENDING]));
+    let depth = waiting().count(db).await?;
+    let oldest = waiting().order_by_asc(outbox::Column::Id).one(db).await?.map(|row| row.created_at);
+    Ok((depth, oldest))
+}

@@ -7,6 +7,7 @@ mod concurrency;
 mod db;
 mod delivery;
 mod helpers;
+mod metrics;
 mod notifications;
 mod refusals;
 mod storage;

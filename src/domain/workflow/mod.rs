@@ -112,6 +112,25 @@ pub enum Refusal {
     NoteTooLong,
 }
 
+impl Refusal {
+    /// A short, stable name for metrics and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::NotOpen(_) => "not_open",
+            Refusal::Stale { .. } => "stale",
+            Refusal::NotAllowedHere { .. } => "not_allowed_here",
+            Refusal::WrongRole { .. } => "wrong_role",
+            Refusal::NotAssigned => "not_assigned",
+            Refusal::NotReporter => "not_reporter",
+            Refusal::Missing(_) => "missing_input",
+            Refusal::NotTechnician(_) => "not_technician",
+            Refusal::TooFewPhotos { .. } => "too_few_photos",
+            Refusal::EtaInPast => "eta_in_past",
+            Refusal::NoteTooLong => "note_too_long",
+        }
+    }
+}
+
 /// The decided change, for the persistence layer to apply atomically.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
