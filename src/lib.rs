@@ -16,6 +16,7 @@
 
 rust_i18n::i18n!("locales", fallback = "id");
 
+pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -40,4 +40,10 @@ pub mod kind {
     pub const CARD: &str = "card";
     pub const ANSWERED: &str = "answered";
     pub const WITHDRAWN: &str = "withdrawn";
+    /// The SLA worker: a share of a step's limit has passed.
+    pub const SLA_REMINDER: &str = "sla_reminder";
+    /// The SLA worker: a limit was breached (to the actors, one level up, complaint officials).
+    pub const SLA_BREACH: &str = "sla_breach";
+    /// The SLA worker's morning digest for Kabid and Kadis.
+    pub const SLA_DIGEST: &str = "sla_digest";
 }

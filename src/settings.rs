@@ -17,6 +17,10 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Language of the command line's own messages (`id` or `en`).
     pub locale: String,
+    /// `TELOXIDE_TOKEN`; Telegram is off without it.
+    pub telegram_token: Option<SecretString>,
+    /// `TELOXIDE_API_URL`: another Bot API server (tests, a self-hosted one).
+    pub telegram_api_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +54,8 @@ impl Settings {
             sop: get("SIGAP_SOP").unwrap_or_else(|| Self::DEFAULT_SOP.into()),
             listen,
             locale,
+            telegram_token: get("TELOXIDE_TOKEN").map(SecretString::from),
+            telegram_api_url: get("TELOXIDE_API_URL"),
         })
     }
 
@@ -85,6 +91,14 @@ mod tests {
         let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@db/sigap")]).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
         assert_eq!(s.database_url(), "postgres://u:hunter2@db/sigap");
+    }
+
+    #[test]
+    fn the_telegram_token_is_optional_and_never_printed() {
+        assert!(settings(&[]).unwrap().telegram_token.is_none());
+        let s = settings(&[("TELOXIDE_TOKEN", "123:SECRET"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]).unwrap();
+        assert!(!format!("{s:?}").contains("SECRET"));
+        assert_eq!(s.telegram_api_url.as_deref(), Some("http://127.0.0.1:9/"));
     }
 
     #[test]

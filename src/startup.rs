@@ -12,13 +12,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config;
 use crate::delivery::{DeliveryWorker, RetryPolicy, Sender};
 use crate::metrics::Metrics;
-use crate::service::Helpdesk;
+use crate::service::{Helpdesk, SlaWorker};
 use crate::settings::Settings;
 use crate::store;
 
@@ -35,17 +36,20 @@ impl Application {
         Self::build_with_senders(settings, clock, Vec::new()).await
     }
 
-    /// As [`Application::build`], delivering the outbox through `senders` (one per channel).
+    /// As [`Application::build`], with `extra` senders (test fakes) beside the configured
+    /// channels'; an extra sender replaces a configured one of the same channel.
     pub async fn build_with_senders(
         settings: &Settings,
         clock: Arc<dyn Clock>,
-        senders: Vec<Arc<dyn Sender>>,
+        extra: Vec<Arc<dyn Sender>>,
     ) -> anyhow::Result<Self> {
         let loaded = config::load_sop(&settings.sop, &settings.config_dir).context("loading the SOP")?;
         let db = store::connect(&settings.database_url()).await.context("opening the database")?;
         store::migrate(&db).await.context("applying migrations")?;
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating DATA_DIR {}", settings.data_dir.display()))?;
+        let mut senders = configured_senders(settings, &loaded)?;
+        senders.extend(extra);
         let metrics = Arc::new(Metrics::new());
         let desk = Helpdesk::new(db.clone(), Arc::new(loaded), clock.clone(), settings.data_dir.clone())
             .with_metrics(metrics.clone());
@@ -80,6 +84,8 @@ impl Application {
         if let Some(delivery) = self.delivery {
             workers.push(tokio::spawn(delivery.run_until(stopped.clone())));
         }
+        // Every replica runs one; the lease lets only one of them work at a time.
+        workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         let _ = stop.send(true);
         for worker in workers {
@@ -89,6 +95,23 @@ impl Application {
         }
         served
     }
+}
+
+/// The senders of the channels whose tokens are set; a channel without its token is off.
+fn configured_senders(settings: &Settings, loaded: &config::LoadedSop) -> anyhow::Result<Vec<Arc<dyn Sender>>> {
+    let mut senders: Vec<Arc<dyn Sender>> = Vec::new();
+    match &settings.telegram_token {
+        Some(token) => {
+            let sop = Arc::new(loaded.sop.clone());
+            let sender =
+                crate::channels::telegram::sender(token.expose_secret(), settings.telegram_api_url.as_deref(), sop)
+                    .map_err(anyhow::Error::msg)?;
+            senders.push(Arc::new(sender));
+            tracing::info!("Telegram is on");
+        }
+        None => tracing::warn!("TELOXIDE_TOKEN is not set: Telegram is off"),
+    }
+    Ok(senders)
 }
 
 fn routes(desk: Helpdesk) -> Router {

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod phone;
+pub mod reminders;
 pub mod role;
 pub mod sla;
 pub mod sop;

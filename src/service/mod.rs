@@ -6,11 +6,13 @@ mod act;
 mod error;
 mod notify;
 mod report;
+mod sla_worker;
 mod view;
 
 pub use act::{ActRequest, Acted, TicketRef};
 pub use error::ServiceError;
 pub use report::{Created, NewReport};
+pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use view::{EventView, TicketDetails};
 
 use std::path::PathBuf;

@@ -208,24 +208,7 @@ impl Context<'_> {
     }
 
     fn buttons(&self, step: &Step, locale: &str) -> Vec<Button> {
-        step.actions
-            .iter()
-            .map(|action| {
-                let next_role = match &action.to {
-                    Some(Target::Step(id)) => self.desk.sop.sop.step(id).map(|s| s.role),
-                    _ => None,
-                };
-                Button {
-                    label: i18n::action_label(locale, action.kind, next_role),
-                    action: ButtonAction {
-                        ticket_id: self.ticket.id,
-                        version: self.ticket.version,
-                        kind: action.kind,
-                        to: action.to.as_ref().map(ToString::to_string),
-                    },
-                }
-            })
-            .collect()
+        step_buttons(&self.desk.sop.sop, self.ticket, step, locale)
     }
 
     fn current_step(&self) -> Option<&Step> {
@@ -252,4 +235,26 @@ fn row_kind(kind: NoticeKind) -> &'static str {
         NoticeKind::ReporterAnswered => kind::ANSWERED,
         NoticeKind::Withdrawn => kind::WITHDRAWN,
     }
+}
+
+/// The buttons of `step` for `ticket` at its current version, labelled in `locale`.
+pub(super) fn step_buttons(sop: &Sop, ticket: &TicketRow, step: &Step, locale: &str) -> Vec<Button> {
+    step.actions
+        .iter()
+        .map(|action| {
+            let next_role = match &action.to {
+                Some(Target::Step(id)) => sop.step(id).map(|s| s.role),
+                _ => None,
+            };
+            Button {
+                label: i18n::action_label(locale, action.kind, next_role),
+                action: ButtonAction {
+                    ticket_id: ticket.id,
+                    version: ticket.version,
+                    kind: action.kind,
+                    to: action.to.as_ref().map(ToString::to_string),
+                },
+            }
+        })
+        .collect()
 }

@@ -71,7 +71,7 @@ impl Helpdesk {
         Ok(self.evaluate(ticket, &rows, now))
     }
 
-    fn evaluate(&self, ticket: &TicketRow, events: &[EventRow], now: DateTime<Utc>) -> SlaReport {
+    pub(super) fn evaluate(&self, ticket: &TicketRow, events: &[EventRow], now: DateTime<Utc>) -> SlaReport {
         let entries = step_entries(events);
         let ended = (ticket.status != TicketStatus::Open.as_str()).then_some(ticket.ended_at).flatten();
         sla::evaluate(&self.sop.sop, &self.sop.calendar, &entries, ended, now)

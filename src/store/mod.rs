@@ -7,6 +7,7 @@ pub mod directory;
 pub mod entity;
 pub mod outbox;
 pub mod people;
+pub mod sla;
 pub mod tickets;
 
 use std::time::Duration;

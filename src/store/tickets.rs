@@ -175,3 +175,39 @@ pub async fn list<C: ConnectionTrait>(
     }
     query.all(db).await
 }
+
+/// Every open ticket, oldest first: what the SLA worker watches.
+pub async fn open<C: ConnectionTrait>(db: &C) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The event logs of several tickets in one query, in order of id.
+pub async fn events_of<C: ConnectionTrait>(db: &C, ticket_ids: &[i64]) -> Result<Vec<EventRow>, sea_orm::DbErr> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .order_by_asc(ticket_event::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `(ticket, person)` assignee pairs of several tickets in one query.
+pub async fn assignees_of<C: ConnectionTrait>(db: &C, ticket_ids: &[i64]) -> Result<Vec<(i64, i64)>, sea_orm::DbErr> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ticket_assignee::Entity::find()
+        .filter(ticket_assignee::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .order_by_asc(ticket_assignee::Column::PersonId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.ticket_id, a.person_id))
+        .collect())
+}

@@ -10,5 +10,6 @@ mod helpers;
 mod metrics;
 mod notifications;
 mod refusals;
+mod sla;
 mod storage;
 mod walks;

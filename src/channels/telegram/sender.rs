@@ -1,0 +1,147 @@
+//! Sending outbox messages through the Bot API: text split at Telegram's 4096 characters,
+//! buttons as an inline keyboard with signed callback data, completion photos and documents
+//! as files; and each Bot API error sorted into "try again" or "give up".
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::{ApiError, RequestError};
+
+use super::callback::CallbackCodec;
+use crate::delivery::{Delivery, SendError, Sender};
+use crate::domain::sop::Sop;
+use crate::domain::ticket::Channel;
+
+/// Telegram's limit on a message's text, in characters.
+pub const MAX_TEXT: usize = 4096;
+/// Buttons per keyboard row: two fit a small phone's width with readable labels.
+const PER_ROW: usize = 2;
+
+pub struct TelegramSender {
+    bot: Bot,
+    codec: CallbackCodec,
+    sop: Arc<Sop>,
+}
+
+impl TelegramSender {
+    pub fn new(bot: Bot, codec: CallbackCodec, sop: Arc<Sop>) -> Self {
+        TelegramSender { bot, codec, sop }
+    }
+
+    fn keyboard(&self, delivery: &Delivery) -> Result<Option<InlineKeyboardMarkup>, SendError> {
+        if delivery.message.buttons.is_empty() {
+            return Ok(None);
+        }
+        let mut buttons = Vec::new();
+        for button in &delivery.message.buttons {
+            let data = self
+                .codec
+                .encode(&button.action, &self.sop)
+                .map_err(|e| SendError::Permanent { reason: format!("button `{}`: {e}", button.label) })?;
+            buttons.push(InlineKeyboardButton::callback(button.label.clone(), data));
+        }
+        Ok(Some(InlineKeyboardMarkup::new(buttons.chunks(PER_ROW).map(<[_]>::to_vec))))
+    }
+}
+
+#[async_trait::async_trait]
+impl Sender for TelegramSender {
+    fn channel(&self) -> Channel {
+        Channel::Telegram
+    }
+
+    async fn send(&self, delivery: &Delivery) -> Result<(), SendError> {
+        let chat: i64 = delivery.address.parse().map_err(|_| SendError::Permanent {
+            reason: format!("`{}` is not a Telegram chat id", delivery.address),
+        })?;
+        let chat = ChatId(chat);
+        let keyboard = self.keyboard(delivery)?;
+        // Files first, so the buttons under the text are the last thing in the chat.
+        for file in &delivery.files {
+            let mut input = InputFile::file(&file.path);
+            if let Some(name) = &file.file_name {
+                input = input.file_name(name.clone());
+            }
+            let sent = if file.mime.starts_with("image/") {
+                self.bot.send_photo(chat, input).await.map(drop)
+            } else {
+                self.bot.send_document(chat, input).await.map(drop)
+            };
+            sent.map_err(classify)?;
+        }
+        let chunks = split_text(&delivery.message.text, MAX_TEXT);
+        let last = chunks.len().saturating_sub(1);
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let request = self.bot.send_message(chat, chunk);
+            let sent = match (&keyboard, i == last) {
+                (Some(markup), true) => request.reply_markup(markup.clone()).await,
+                _ => request.await,
+            };
+            sent.map_err(classify)?;
+        }
+        Ok(())
+    }
+}
+
+/// Telegram's answer, as the delivery worker needs it.
+pub fn classify(err: RequestError) -> SendError {
+    match err {
+        RequestError::RetryAfter(wait) => {
+            SendError::Retry { after: Some(wait.duration()), reason: format!("429: retry after {}s", wait.seconds()) }
+        }
+        RequestError::Network(e) => SendError::Retry { after: None, reason: format!("network: {e}") },
+        RequestError::Io(e) => SendError::Retry { after: None, reason: format!("io: {e}") },
+        RequestError::InvalidJson { .. } => SendError::Retry { after: None, reason: "unreadable answer".into() },
+        // teloxide files every description it does not know (5xx included) here: retry, bounded.
+        RequestError::Api(ApiError::Unknown(description)) => SendError::Retry { after: None, reason: description },
+        RequestError::Api(known) => SendError::Permanent { reason: known.to_string() },
+        RequestError::MigrateToChatId(to) => SendError::Permanent { reason: format!("chat moved to {to}") },
+    }
+}
+
+/// Split `text` into pieces of at most `max` characters, at a line break where possible.
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > max {
+        let cut = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        let head = &rest[..cut];
+        let at = head.rfind('\n').filter(|&i| i > 0).map_or(cut, |i| i + 1);
+        pieces.push(rest[..at].trim_end_matches('\n').to_owned());
+        rest = &rest[at..];
+    }
+    if !rest.is_empty() || pieces.is_empty() {
+        pieces.push(rest.to_owned());
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_text;
+
+    #[test]
+    fn short_text_is_one_piece() {
+        assert_eq!(split_text("halo", 4096), vec!["halo"]);
+    }
+
+    #[test]
+    fn long_text_is_split_at_line_breaks_within_the_limit() {
+        let line = "x".repeat(30);
+        let text = vec![line.as_str(); 200].join("\n");
+        let pieces = split_text(&text, 4096);
+        assert!(pieces.len() > 1);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 4096 && !p.ends_with('\n')));
+        assert_eq!(pieces.join("\n"), text);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_cut_on_a_character_boundary() {
+        let text = "é".repeat(5000);
+        let pieces = split_text(&text, 4096);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(pieces[0].chars().count(), 4096);
+        assert_eq!(pieces.concat(), text);
+    }
+}
