@@ -21,6 +21,10 @@ pub struct Settings {
     pub telegram_token: Option<SecretString>,
     /// `TELOXIDE_API_URL`: another Bot API server (tests, a self-hosted one).
     pub telegram_api_url: Option<String>,
+    /// Telegram's pacing: at most one message per chat per this many milliseconds, and this
+    /// many messages a second overall (Telegram's documented limits by default).
+    pub telegram_chat_interval_ms: u64,
+    pub telegram_per_second: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +60,18 @@ impl Settings {
             locale,
             telegram_token: get("TELOXIDE_TOKEN").map(SecretString::from),
             telegram_api_url: get("TELOXIDE_API_URL"),
+            telegram_chat_interval_ms: number(&get, "SIGAP_TELEGRAM_CHAT_INTERVAL_MS", 1000)?,
+            telegram_per_second: number(&get, "SIGAP_TELEGRAM_PER_SECOND", 30)?,
         })
+    }
+
+    /// The pacing the delivery worker keeps per channel.
+    pub fn pacing(&self) -> std::collections::HashMap<crate::domain::ticket::Channel, crate::delivery::Limits> {
+        let telegram = crate::delivery::Limits {
+            per_chat_interval: std::time::Duration::from_millis(self.telegram_chat_interval_ms),
+            per_second: self.telegram_per_second,
+        };
+        [(crate::domain::ticket::Channel::Telegram, telegram)].into_iter().collect()
     }
 
     /// The database to use: the configured URL, or the default SQLite file.
@@ -65,6 +80,20 @@ impl Settings {
             Some(url) => url.expose_secret().to_owned(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sigap.db").display()),
         }
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError::Invalid { name, reason: format!("`{raw}` is not a whole number") }),
     }
 }
 
@@ -99,6 +128,17 @@ mod tests {
         let s = settings(&[("TELOXIDE_TOKEN", "123:SECRET"), ("TELOXIDE_API_URL", "http://127.0.0.1:9/")]).unwrap();
         assert!(!format!("{s:?}").contains("SECRET"));
         assert_eq!(s.telegram_api_url.as_deref(), Some("http://127.0.0.1:9/"));
+    }
+
+    #[test]
+    fn telegram_pacing_defaults_to_telegrams_limits_and_can_be_changed() {
+        let default = settings(&[]).unwrap();
+        assert_eq!((default.telegram_chat_interval_ms, default.telegram_per_second), (1000, 30));
+        let custom =
+            settings(&[("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0"), ("SIGAP_TELEGRAM_PER_SECOND", "100")]).unwrap();
+        assert_eq!((custom.telegram_chat_interval_ms, custom.telegram_per_second), (0, 100));
+        let err = settings(&[("SIGAP_TELEGRAM_PER_SECOND", "many")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_TELEGRAM_PER_SECOND"), "{err}");
     }
 
     #[test]

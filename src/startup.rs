@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config;
-use crate::delivery::{DeliveryWorker, RetryPolicy, Sender};
+use crate::delivery::{DeliveryWorker, Pacer, RetryPolicy, Sender};
 use crate::metrics::Metrics;
 use crate::service::{Helpdesk, SlaWorker};
 use crate::settings::Settings;
@@ -55,7 +55,9 @@ impl Application {
             .with_metrics(metrics.clone());
         let delivery = (!senders.is_empty()).then(|| {
             senders.into_iter().fold(
-                DeliveryWorker::new(db, clock, settings.data_dir.clone(), RetryPolicy::default()).with_metrics(metrics),
+                DeliveryWorker::new(db, clock, settings.data_dir.clone(), RetryPolicy::default())
+                    .with_metrics(metrics)
+                    .with_pacer(Pacer::with_limits(settings.pacing())),
                 DeliveryWorker::with_sender,
             )
         });

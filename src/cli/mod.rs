@@ -3,6 +3,7 @@
 //! a failing command exits non-zero and writes nothing half-done.
 
 mod opd;
+mod outbox;
 mod sop;
 mod staff;
 mod ticket;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Look at tickets
     #[command(subcommand)]
     Ticket(ticket::TicketCommand),
+    /// Messages waiting to be sent, and those that could not be delivered
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +92,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Opd(OpdCommand::Import { file }) => opd::import(&file, settings).await,
         Command::Sop(SopCommand::Check { file }) => sop::check(file.as_deref(), settings),
         Command::Ticket(cmd) => ticket::run(cmd, settings).await,
+        Command::Outbox(cmd) => outbox::run(cmd, settings).await,
     }
 }
 

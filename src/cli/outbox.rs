@@ -1,0 +1,60 @@
+//! `sigap outbox status|failed`: what waits to be sent, and what could not be delivered
+//! and why, so the admin can see a reporter who blocked the bot or a wrong chat id.
+
+use chrono::Utc;
+use clap::Subcommand;
+use rust_i18n::t;
+
+use super::{CliError, connect};
+use crate::i18n;
+use crate::settings::Settings;
+use crate::store::outbox;
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// How many messages wait, and the age of the oldest
+    Status,
+    /// Messages given up on, newest first, with the reason
+    Failed {
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
+}
+
+pub async fn run(cmd: OutboxCommand, settings: &Settings) -> Result<(), CliError> {
+    let locale = settings.locale.as_str();
+    let db = connect(settings).await?;
+    let tz = crate::config::load_sop(&settings.sop, &settings.config_dir)
+        .map(|l| l.calendar.timezone())
+        .unwrap_or(chrono_tz::Asia::Jakarta);
+    match cmd {
+        OutboxCommand::Status => {
+            let (depth, oldest) = outbox::backlog(&db).await.map_err(|e| CliError::new(locale, e))?;
+            let age = oldest.map_or(0, |at| (Utc::now() - at).num_seconds().max(0));
+            println!("{}", t!("cli.outbox_status", locale = locale, depth = depth, age = age));
+        }
+        OutboxCommand::Failed { limit } => {
+            let rows = outbox::failed(&db, limit).await.map_err(|e| CliError::new(locale, e))?;
+            if rows.is_empty() {
+                println!("{}", t!("cli.outbox_none_failed", locale = locale));
+            }
+            for row in rows {
+                println!(
+                    "{}",
+                    t!(
+                        "cli.outbox_failed_row",
+                        locale = locale,
+                        id = row.id,
+                        at = i18n::datetime(locale, row.created_at, tz),
+                        channel = row.channel,
+                        address = row.address,
+                        kind = row.kind,
+                        attempts = row.attempts,
+                        reason = row.last_error.as_deref().unwrap_or("-")
+                    )
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Two `sigap serve` processes on one database deliver a backlog to a fake Bot API: every
+//! message arrives exactly once. On PostgreSQL (TEST_DATABASE_URL) this is the replica
+//! set-up; on SQLite the same claims hold between two processes on one file.
+
+#[path = "common/db.rs"]
+mod db;
+#[path = "support/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_telegram::FakeTelegram;
+use sigap::clock::SystemClock;
+use sigap::domain::role::Role;
+use sigap::domain::ticket::{Category, Channel};
+use sigap::service::{Helpdesk, NewReport};
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::{self, outbox};
+
+const TOKEN: &str = "424242:REPLICA-TEST";
+const REPORTS: i64 = 40;
+
+fn serve(url: &str, data: &Path, fake: &FakeTelegram) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sigap"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", data)
+        .env("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"))
+        .env("SIGAP_LISTEN", "127.0.0.1:0")
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", fake.api_url())
+        // Pacing has its own tests; here it would only make the test slow.
+        .env("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0")
+        .env("SIGAP_TELEGRAM_PER_SECOND", "1000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_deliver_a_backlog_once_each_message() {
+    let (url, _db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let db = store::connect(&url).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let loaded = sigap::config::load_sop("kudus", Path::new("config")).unwrap();
+    let desk = Helpdesk::new(db.clone(), Arc::new(loaded), Arc::new(SystemClock), data.path().to_path_buf());
+    let now = chrono::Utc::now();
+    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+    directory::import_orgs(&db, &[org], now).await.unwrap();
+    let person = |name: String, role: Role, tg: i64| NewPerson {
+        name,
+        org_code: Some("DINKES".into()),
+        locale: "id".into(),
+        roles: vec![role],
+        identities: vec![(Channel::Telegram, tg.to_string())],
+    };
+    directory::add_person(&db, &person("Hadi".into(), Role::Helpdesk, 7000), now).await.unwrap();
+    for i in 1..=REPORTS {
+        let reporter =
+            directory::add_person(&db, &person(format!("Pelapor {i}"), Role::Reporter, 7000 + i), now).await.unwrap();
+        let report = NewReport {
+            reporter_id: reporter.id,
+            channel: Channel::Telegram,
+            org_id: None,
+            location: None,
+            category: Category::InternetDown,
+            description: format!("Internet mati di ruang {i}"),
+            srikandi_number: None,
+            attachments: Vec::new(),
+        };
+        desk.report(report).await.unwrap();
+    }
+    let queued = outbox::pending(&db).await.unwrap();
+    assert_eq!(queued.len() as i64, 2 * REPORTS);
+    let fake = FakeTelegram::start(TOKEN).await;
+
+    let a = serve(&url, data.path(), &fake);
+    let b = serve(&url, data.path(), &fake);
+    // A deadline only against hanging forever; the assertion is on what arrived, not how fast.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while outbox::backlog(&db).await.unwrap().0 > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop(a);
+    stop(b);
+
+    let delivered = fake.calls("sendMessage").into_iter().filter(|r| r.status == 200).collect::<Vec<_>>();
+    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
+    for r in &delivered {
+        let chat = r.body["chat_id"].as_i64().unwrap();
+        *seen.entry((chat, r.body["text"].as_str().unwrap().to_owned())).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    assert_eq!(delivered.len(), queued.len(), "lost messages");
+    for row in &queued {
+        let message = row.message().unwrap();
+        let chat: i64 = row.address.parse().unwrap();
+        assert_eq!(seen.get(&(chat, message.text.clone())), Some(&1), "row {} not delivered", row.id);
+    }
+    let rows = outbox::for_ticket(&db, queued[0].ticket_id.unwrap()).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
