@@ -14,6 +14,10 @@ pub struct OutboundMessage {
     /// Attachment ids (completion photos) to send with the text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<i64>,
+    /// Replace the text of this earlier message (a card whose button was pressed) instead of
+    /// sending a new one; its buttons go away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +44,7 @@ pub mod kind {
     pub const CARD: &str = "card";
     pub const ANSWERED: &str = "answered";
     pub const WITHDRAWN: &str = "withdrawn";
+    pub const CARD_EDIT: &str = "card_edit";
     /// The SLA worker: a share of a step's limit has passed.
     pub const SLA_REMINDER: &str = "sla_reminder";
     /// The SLA worker: a limit was breached (to the actors, one level up, complaint officials).

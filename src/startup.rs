@@ -15,6 +15,7 @@ use axum::routing::get;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
+use crate::channels::telegram::{CallbackCodec, TelegramPoller};
 use crate::clock::{Clock, SystemClock};
 use crate::config;
 use crate::delivery::{DeliveryWorker, Pacer, RetryPolicy, Sender};
@@ -28,6 +29,7 @@ pub struct Application {
     router: Router,
     desk: Helpdesk,
     delivery: Option<DeliveryWorker>,
+    telegram: Option<TelegramPoller>,
 }
 
 impl Application {
@@ -67,7 +69,17 @@ impl Application {
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let router = routes(desk.clone());
-        Ok(Application { listener, router, desk, delivery })
+        let telegram = match &settings.telegram_token {
+            Some(token) => {
+                let token = token.expose_secret();
+                let bot = crate::channels::telegram::bot(token, settings.telegram_api_url.as_deref())
+                    .map_err(anyhow::Error::msg)?;
+                let sop = Arc::new(desk.sop().sop.clone());
+                Some(TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop))
+            }
+            None => None,
+        };
+        Ok(Application { listener, router, desk, delivery, telegram })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -85,6 +97,9 @@ impl Application {
         let mut workers = Vec::new();
         if let Some(delivery) = self.delivery {
             workers.push(tokio::spawn(delivery.run_until(stopped.clone())));
+        }
+        if let Some(telegram) = self.telegram {
+            workers.push(tokio::spawn(telegram.run_until(stopped.clone())));
         }
         // Every replica runs one; the lease lets only one of them work at a time.
         workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));

@@ -16,9 +16,9 @@ use crate::metrics::Metrics;
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::directory::{self, PersonRecord};
 use crate::store::entity::ticket_event;
-use crate::store::outbox;
 use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, Changes, TicketRow};
+use crate::store::{inbound, outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketRef {
@@ -37,6 +37,24 @@ pub struct ActRequest {
     pub attachments: Vec<NewAttachment>,
 }
 
+/// Where a request came from on a chat platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The platform's id of the update: its effect is recorded once, whatever re-delivers it.
+    pub update: Option<String>,
+    /// The card whose button was pressed: edited in the same transaction to say who did what.
+    pub card: Option<CardRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRef {
+    /// Chat address and platform message id of the card.
+    pub chat: String,
+    pub message_id: String,
+    /// The card's text as the person saw it.
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acted {
     pub ticket_id: i64,
@@ -49,8 +67,13 @@ pub struct Acted {
 impl Helpdesk {
     #[tracing::instrument(skip_all, fields(actor = request.actor_id, action = %request.command.kind))]
     pub async fn act(&self, request: ActRequest) -> Result<Acted, ServiceError> {
+        self.act_from(request, Origin::default()).await
+    }
+
+    /// As [`Helpdesk::act`], for a request that arrived as a platform update.
+    pub async fn act_from(&self, request: ActRequest, origin: Origin) -> Result<Acted, ServiceError> {
         let kind = request.command.kind;
-        let result = self.apply(request).await;
+        let result = self.apply(request, origin).await;
         let metrics = self.metrics();
         match &result {
             Ok(_) => metrics.transitions.get_or_create(&Metrics::label("action", kind.as_str())).inc(),
@@ -59,7 +82,7 @@ impl Helpdesk {
         result
     }
 
-    async fn apply(&self, request: ActRequest) -> Result<Acted, ServiceError> {
+    async fn apply(&self, request: ActRequest, origin: Origin) -> Result<Acted, ServiceError> {
         if request.attachments.iter().any(|a| a.bytes.len() > attachments::MAX_BYTES) {
             return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
         }
@@ -69,6 +92,11 @@ impl Helpdesk {
         let sop = &self.sop.sop;
 
         let txn = self.db.begin().await?;
+        if let Some(update) = &origin.update
+            && !inbound::remember(&txn, request.channel, update, now).await?
+        {
+            return Err(ServiceError::Duplicate);
+        }
         let row = match request.ticket {
             TicketRef::Number(n) => tickets::by_number(&txn, n).await?,
             TicketRef::Id(id) => tickets::by_id(&txn, id).await?,
@@ -165,7 +193,19 @@ impl Helpdesk {
             overall_due,
             now,
         };
-        outbox::enqueue(&txn, ctx.render(&notices), now).await?;
+        let mut messages = ctx.render(&notices);
+        if let Some(card) = &origin.card {
+            messages.push(notify::card_edit(
+                &actor,
+                &transition,
+                request.channel,
+                card,
+                self.sop.calendar.timezone(),
+                now,
+            ));
+        }
+        outbox::enqueue(&txn, messages, now).await?;
+        inbound::clear_pending(&txn, actor.id).await?;
         txn.commit().await?;
         tracing::info!(ticket = %row.number, from = %transition.from_step, to = %transition.to_step, "action applied");
         Ok(Acted { ticket_id: row.id, number: row.number, version: after.version, transition })

@@ -22,6 +22,9 @@ pub enum ServiceError {
     AlreadyActed { number: String, actor: String, action: String, at: DateTime<Utc> },
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The same platform update arrived again; its effect is already recorded.
+    #[error("this update was already handled")]
+    Duplicate,
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error("file storage: {0}")]
@@ -54,6 +57,7 @@ impl ServiceError {
             .into_owned(),
             ServiceError::Refused { number, step_name, refusal } => refusal_text(locale, number, step_name, refusal),
             ServiceError::Invalid(detail) => t!("refusal.invalid", locale = locale, detail = detail).into_owned(),
+            ServiceError::Duplicate => t!("refusal.duplicate", locale = locale).into_owned(),
             ServiceError::Db(_) | ServiceError::Io(_) => t!("refusal.internal", locale = locale).into_owned(),
         }
     }
@@ -66,6 +70,7 @@ impl ServiceError {
             ServiceError::Refused { refusal, .. } => refusal.code(),
             ServiceError::AlreadyActed { .. } => "already_acted",
             ServiceError::Invalid(_) => "invalid",
+            ServiceError::Duplicate => "duplicate",
             ServiceError::Db(_) | ServiceError::Io(_) => "internal",
         }
     }

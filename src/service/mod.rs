@@ -5,12 +5,14 @@
 mod act;
 mod error;
 mod notify;
+mod press;
 mod report;
 mod sla_worker;
 mod view;
 
-pub use act::{ActRequest, Acted, TicketRef};
+pub use act::{ActRequest, Acted, CardRef, Origin, TicketRef};
 pub use error::ServiceError;
+pub use press::{Press, PressOutcome};
 pub use report::{Created, NewReport};
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use view::{EventView, TicketDetails};

@@ -118,7 +118,7 @@ impl Context<'_> {
             }
             NoticeKind::Withdrawn => t!("notice.withdrawn", locale = locale, number = number).into_owned(),
         };
-        OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new() }
+        OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new(), edit: None }
     }
 
     fn update_text(&self, locale: &str) -> String {
@@ -161,7 +161,12 @@ impl Context<'_> {
     fn card(&self, locale: &str) -> OutboundMessage {
         let number = self.ticket.number.as_str();
         let Some(step) = self.current_step() else {
-            return OutboundMessage { text: self.update_text(locale), buttons: Vec::new(), attachments: Vec::new() };
+            return OutboundMessage {
+                text: self.update_text(locale),
+                buttons: Vec::new(),
+                attachments: Vec::new(),
+                edit: None,
+            };
         };
         let buttons = self.buttons(step, locale);
         if step.role == Role::Reporter {
@@ -170,7 +175,7 @@ impl Context<'_> {
                 None => ("-".into(), "-".into()),
             };
             let text = t!("notice.confirm_card", locale = locale, number = number, actor = actor, note = note);
-            return OutboundMessage { text: text.into_owned(), buttons, attachments: self.photos.clone() };
+            return OutboundMessage { text: text.into_owned(), buttons, attachments: self.photos.clone(), edit: None };
         }
         let tz = self.desk.sop.calendar.timezone();
         let step_due = step.limit.map(|l| self.desk.sop.calendar.due(self.now, l));
@@ -204,7 +209,7 @@ impl Context<'_> {
                 text.push_str(&t!("notice.card_note", locale = locale, note = note));
             }
         }
-        OutboundMessage { text, buttons, attachments: Vec::new() }
+        OutboundMessage { text, buttons, attachments: Vec::new(), edit: None }
     }
 
     fn buttons(&self, step: &Step, locale: &str) -> Vec<Button> {
@@ -257,4 +262,38 @@ pub(super) fn step_buttons(sop: &Sop, ticket: &TicketRow, step: &Step, locale: &
             }
         })
         .collect()
+}
+
+/// The pressed card rewritten: its text as it was, plus who did what and when; no buttons,
+/// so it cannot be pressed again.
+pub(super) fn card_edit(
+    actor: &PersonRecord,
+    transition: &Transition,
+    channel: crate::domain::ticket::Channel,
+    card: &super::act::CardRef,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> NewOutbound {
+    let locale = i18n::locale(&actor.locale);
+    let done = t!(
+        "notice.card_done",
+        locale = locale,
+        actor = actor.name,
+        role = i18n::role(locale, transition.as_role),
+        action = i18n::past(locale, transition.kind.as_str()),
+        at = i18n::datetime(locale, now, tz)
+    );
+    NewOutbound {
+        person_id: actor.id,
+        channel,
+        address: card.chat.clone(),
+        ticket_id: None,
+        kind: kind::CARD_EDIT,
+        message: OutboundMessage {
+            text: format!("{}\n\n{done}", card.text.trim_end()),
+            buttons: Vec::new(),
+            attachments: Vec::new(),
+            edit: Some(card.message_id.clone()),
+        },
+    }
 }

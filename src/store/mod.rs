@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod directory;
 pub mod entity;
+pub mod inbound;
 pub mod outbox;
 pub mod people;
 pub mod sla;

@@ -9,6 +9,7 @@ mod delivery;
 mod helpers;
 mod metrics;
 mod notifications;
+mod press;
 mod refusals;
 mod sla;
 mod storage;

@@ -1,10 +1,13 @@
-//! Telegram through teloxide. Today: sending the outbox (text, inline keyboards, photos).
-//! Receiving updates (intake, button presses, commands) comes with the Telegram issue.
+//! Telegram through teloxide: sending the outbox (text, inline keyboards, photos, card
+//! edits) and receiving updates by long polling (button presses and the reasons they ask
+//! for). Intake by message, onboarding and commands come with the rest of the channel.
 
 pub mod callback;
+pub mod poller;
 pub mod sender;
 
 pub use callback::{CallbackCodec, CallbackError};
+pub use poller::TelegramPoller;
 pub use sender::TelegramSender;
 
 use std::sync::Arc;
@@ -13,13 +16,18 @@ use teloxide::Bot;
 
 use crate::domain::sop::Sop;
 
-/// Build the bot client and the sender from a token and an optional API base URL (tests and
-/// self-hosted Bot API servers; Telegram's own when `None`).
-pub fn sender(token: &str, api_url: Option<&str>, sop: Arc<Sop>) -> Result<TelegramSender, String> {
+/// The bot client for a token and an optional API base URL (tests and self-hosted Bot API
+/// servers; Telegram's own when `None`).
+pub fn bot(token: &str, api_url: Option<&str>) -> Result<Bot, String> {
     let mut bot = Bot::new(token);
     if let Some(url) = api_url {
         let url = reqwest::Url::parse(url).map_err(|e| format!("TELOXIDE_API_URL `{url}`: {e}"))?;
         bot = bot.set_api_url(url);
     }
-    Ok(TelegramSender::new(bot, CallbackCodec::new(token), sop))
+    Ok(bot)
+}
+
+/// The outbox sender for a token and an optional API base URL.
+pub fn sender(token: &str, api_url: Option<&str>, sop: Arc<Sop>) -> Result<TelegramSender, String> {
+    Ok(TelegramSender::new(bot(token, api_url)?, CallbackCodec::new(token), sop))
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
 use teloxide::{ApiError, RequestError};
 
 use super::callback::CallbackCodec;
@@ -45,6 +45,21 @@ impl TelegramSender {
     }
 }
 
+impl TelegramSender {
+    /// Rewrite a card: new text, and no keyboard, so its buttons are gone.
+    async fn edit(&self, chat: ChatId, message_id: &str, text: &str) -> Result<(), SendError> {
+        let id: i32 = message_id
+            .parse()
+            .map_err(|_| SendError::Permanent { reason: format!("`{message_id}` is not a Telegram message id") })?;
+        let text = split_text(text, MAX_TEXT).into_iter().next().unwrap_or_default();
+        match self.bot.edit_message_text(chat, MessageId(id), text).await {
+            // Already as wanted (a retry after a lost answer): done.
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+            Err(err) => Err(classify(err)),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Sender for TelegramSender {
     fn channel(&self) -> Channel {
@@ -56,6 +71,9 @@ impl Sender for TelegramSender {
             reason: format!("`{}` is not a Telegram chat id", delivery.address),
         })?;
         let chat = ChatId(chat);
+        if let Some(message_id) = &delivery.message.edit {
+            return self.edit(chat, message_id, &delivery.message.text).await;
+        }
         let keyboard = self.keyboard(delivery)?;
         // Files first, so the buttons under the text are the last thing in the chat.
         for file in &delivery.files {

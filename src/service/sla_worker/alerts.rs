@@ -112,7 +112,7 @@ async fn messages(
             address: address.to_owned(),
             ticket_id: Some(w.ticket.id),
             kind: if alert.escalate { kind::SLA_BREACH } else { kind::SLA_REMINDER },
-            message: OutboundMessage { text, buttons, attachments: Vec::new() },
+            message: OutboundMessage { text, buttons, attachments: Vec::new(), edit: None },
         });
     }
     Ok(out)

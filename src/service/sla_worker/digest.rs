@@ -42,7 +42,7 @@ pub(super) async fn send_if_due(
             address: address.to_owned(),
             ticket_id: None,
             kind: kind::SLA_DIGEST,
-            message: OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new() },
+            message: OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new(), edit: None },
         });
     }
     let count = messages.len();

@@ -3,8 +3,10 @@
 
 pub mod attachment;
 pub mod identity;
+pub mod inbound_update;
 pub mod organisation;
 pub mod outbox;
+pub mod pending_input;
 pub mod person;
 pub mod person_role;
 pub mod sla_digest;

@@ -1,0 +1,173 @@
+//! Receiving Telegram updates by long polling. An update is acknowledged (the next
+//! getUpdates offset moves past it) only after its effect is committed; the core records
+//! each update id in the same transaction as its effect, so one delivered twice, after a
+//! crash or a restart, changes nothing the second time.
+//!
+//! Today this handles button presses and the text that completes an action a button
+//! started (a reason). Reporting by message, onboarding and commands come with the rest of
+//! the Telegram channel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_i18n::t;
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
+
+use super::callback::CallbackCodec;
+use crate::domain::sop::Sop;
+use crate::domain::ticket::Channel;
+use crate::metrics::Metrics;
+use crate::service::{CardRef, Helpdesk, Press, PressOutcome, ServiceError};
+
+/// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
+const LONG_POLL_SECONDS: u32 = 10;
+/// answerCallbackQuery shows at most this many characters.
+const MAX_ANSWER: usize = 200;
+
+pub struct TelegramPoller {
+    bot: Bot,
+    desk: Helpdesk,
+    codec: CallbackCodec,
+    sop: Arc<Sop>,
+}
+
+impl TelegramPoller {
+    pub fn new(bot: Bot, desk: Helpdesk, codec: CallbackCodec, sop: Arc<Sop>) -> Self {
+        TelegramPoller { bot, desk, codec, sop }
+    }
+
+    /// Fetch and handle one batch from `offset`; returns the next offset. An internal error
+    /// stops the batch before the failing update, so it is fetched again.
+    pub async fn poll_once(&self, offset: i32, wait: u32) -> Result<i32, PollError> {
+        let updates = self
+            .bot
+            .get_updates()
+            .offset(offset)
+            .timeout(wait)
+            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+            .await
+            .map_err(|e| PollError::Telegram(e.to_string()))?;
+        let mut next = offset;
+        for update in updates {
+            let labels = Metrics::label("channel", Channel::Telegram.as_str());
+            self.desk.metrics().updates_received.get_or_create(&labels).inc();
+            self.handle(&update).await.map_err(PollError::Core)?;
+            next = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
+        }
+        Ok(next)
+    }
+
+    pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        // Telegram refuses getUpdates while a webhook is set; pending updates are kept.
+        if let Err(err) = self.bot.delete_webhook().await {
+            tracing::warn!(%err, "deleteWebhook before polling");
+        }
+        let mut offset = 0;
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            tokio::select! {
+                result = self.poll_once(offset, LONG_POLL_SECONDS) => match result {
+                    Ok(next) => offset = next,
+                    Err(err) => {
+                        tracing::warn!(%err, "telegram polling");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
+                },
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn handle(&self, update: &Update) -> Result<(), ServiceError> {
+        let update_id = update.id.0.to_string();
+        match &update.kind {
+            UpdateKind::CallbackQuery(query) => self.on_press(&update_id, query).await,
+            UpdateKind::Message(message) => {
+                let (Some(from), Some(text)) = (message.from.as_ref(), message.text()) else {
+                    return Ok(());
+                };
+                let outcome =
+                    self.desk.answer_pending(Channel::Telegram, &update_id, &from.id.0.to_string(), text).await?;
+                if let Some(
+                    PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer },
+                ) = outcome
+                {
+                    self.reply(message.chat.id, answer).await;
+                } else if outcome.is_none() {
+                    tracing::info!(update = %update_id, "message not handled yet: intake by chat is not built");
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn on_press(&self, update_id: &str, query: &CallbackQuery) -> Result<(), ServiceError> {
+        let from = query.from.id.0.to_string();
+        let Some(data) = query.data.as_deref() else { return self.answer(query, None).await };
+        let action = match self.codec.decode(data, &self.sop) {
+            Ok(action) => action,
+            Err(err) => {
+                tracing::warn!(%err, user = %from, data, "refused a forged or malformed button");
+                let locale = self.locale_of(&from).await;
+                return self.answer(query, Some(t!("press.forged", locale = locale).into_owned())).await;
+            }
+        };
+        let card = match &query.message {
+            Some(MaybeInaccessibleMessage::Regular(message)) => Some(CardRef {
+                chat: message.chat.id.0.to_string(),
+                message_id: message.id.0.to_string(),
+                text: message.text().unwrap_or_default().to_owned(),
+            }),
+            _ => None,
+        };
+        let press = Press { channel: Channel::Telegram, update_id: update_id.to_owned(), from, action, card };
+        let answer = match self.desk.press(press).await? {
+            PressOutcome::Done { answer } | PressOutcome::Asked { answer } | PressOutcome::Refused { answer } => {
+                Some(answer)
+            }
+            PressOutcome::Duplicate => None,
+        };
+        self.answer(query, answer).await
+    }
+
+    /// Stop the button's spinner, with a short text. A failure here loses nothing: the
+    /// effect is committed, and Telegram stops the spinner by itself after a while.
+    async fn answer(&self, query: &CallbackQuery, text: Option<String>) -> Result<(), ServiceError> {
+        let mut request = self.bot.answer_callback_query(query.id.clone());
+        if let Some(text) = text {
+            request = request.text(text.chars().take(MAX_ANSWER).collect::<String>());
+        }
+        if let Err(err) = request.await {
+            tracing::warn!(%err, "answerCallbackQuery");
+        }
+        Ok(())
+    }
+
+    async fn reply(&self, chat: ChatId, text: String) {
+        if let Err(err) = self.bot.send_message(chat, text).await {
+            tracing::warn!(%err, "reply");
+        }
+    }
+
+    async fn locale_of(&self, from: &str) -> &'static str {
+        match crate::store::directory::person_by_identity(self.desk.db(), Channel::Telegram, from).await {
+            Ok(Some(person)) => crate::i18n::locale(&person.locale),
+            _ => "id",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error("telegram: {0}")]
+    Telegram(String),
+    #[error(transparent)]
+    Core(#[from] ServiceError),
+}

@@ -1,0 +1,174 @@
+//! A button pressed in a chat, and the message that finishes an action the button started.
+//! One-tap actions apply at once; an action that needs a reason asks for it, and the
+//! person's next text message completes it. Every press is authorised by [`Helpdesk::act`]
+//! like any other request: a genuine button is only a request, never a permission.
+
+use rust_i18n::t;
+use sea_orm::TransactionTrait;
+
+use super::{ActRequest, CardRef, Helpdesk, Origin, ServiceError, TicketRef};
+use crate::domain::sop::{ActionKind, Target};
+use crate::domain::ticket::Channel;
+use crate::domain::workflow::Command;
+use crate::i18n;
+use crate::outbound::ButtonAction;
+use crate::store::directory;
+use crate::store::inbound::{self, PendingInput};
+
+#[derive(Debug, Clone)]
+pub struct Press {
+    pub channel: Channel,
+    /// The platform's id of the update, for exactly-once effect.
+    pub update_id: String,
+    /// The presser's platform identity (Telegram user id, E.164 number).
+    pub from: String,
+    pub action: ButtonAction,
+    pub card: Option<CardRef>,
+}
+
+/// What to tell the person who pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PressOutcome {
+    /// Applied. `answer` is the short confirmation.
+    Done { answer: String },
+    /// The action needs a reason: `answer` asks for it; their next message completes it.
+    Asked { answer: String },
+    /// Nothing changed, and why.
+    Refused { answer: String },
+    /// This update was already handled.
+    Duplicate,
+}
+
+impl Helpdesk {
+    #[tracing::instrument(skip_all, fields(channel = %press.channel, ticket = press.action.ticket_id, action = %press.action.kind))]
+    pub async fn press(&self, press: Press) -> Result<PressOutcome, ServiceError> {
+        let tz = self.sop.calendar.timezone();
+        let Some(person) = directory::person_by_identity(&self.db, press.channel, &press.from).await? else {
+            return Ok(PressOutcome::Refused { answer: ServiceError::UnknownPerson.localized("id", tz) });
+        };
+        let locale = i18n::locale(&person.locale);
+        let kind = press.action.kind;
+        let needs = kind.needs();
+        if needs.assignees || needs.eta || needs.priority || needs.device {
+            let answer = t!("press.not_by_button", locale = locale, action = i18n::action_label(locale, kind, None));
+            return Ok(PressOutcome::Refused { answer: answer.into_owned() });
+        }
+        if needs.note {
+            return self.ask_for_note(&press, person.id, locale).await;
+        }
+        let request = ActRequest {
+            ticket: TicketRef::Id(press.action.ticket_id),
+            actor_id: person.id,
+            channel: press.channel,
+            command: command(&press.action, None),
+            assignee_ids: Vec::new(),
+            attachments: Vec::new(),
+        };
+        let origin = Origin { update: Some(press.update_id.clone()), card: press.card.clone() };
+        Ok(match self.act_from(request, origin).await {
+            Ok(acted) => PressOutcome::Done {
+                answer: t!(
+                    "press.done",
+                    locale = locale,
+                    number = acted.number,
+                    action = i18n::past(locale, kind.as_str())
+                )
+                .into_owned(),
+            },
+            Err(ServiceError::Duplicate) => PressOutcome::Duplicate,
+            Err(err) if err.is_internal() => return Err(err),
+            Err(err) => PressOutcome::Refused { answer: err.localized(locale, tz) },
+        })
+    }
+
+    /// A text message from a person with an open question completes that action. `None`
+    /// when the person has no open question (the message is something else).
+    pub async fn answer_pending(
+        &self,
+        channel: Channel,
+        update_id: &str,
+        from: &str,
+        text: &str,
+    ) -> Result<Option<PressOutcome>, ServiceError> {
+        let tz = self.sop.calendar.timezone();
+        let Some(person) = directory::person_by_identity(&self.db, channel, from).await? else {
+            return Ok(None);
+        };
+        let Some(pending) = inbound::pending(&self.db, person.id).await? else {
+            return Ok(None);
+        };
+        let locale = i18n::locale(&person.locale);
+        let kind: ActionKind = pending
+            .action
+            .parse()
+            .map_err(|e: crate::domain::ticket::UnknownWord| ServiceError::Invalid(e.to_string()))?;
+        let action =
+            ButtonAction { ticket_id: pending.ticket_id, version: pending.version, kind, to: pending.to_step.clone() };
+        let card = match (pending.card_chat, pending.card_message, pending.card_text) {
+            (Some(chat), Some(message_id), Some(text)) => Some(CardRef { chat, message_id, text }),
+            _ => None,
+        };
+        let request = ActRequest {
+            ticket: TicketRef::Id(pending.ticket_id),
+            actor_id: person.id,
+            channel,
+            command: command(&action, Some(text)),
+            assignee_ids: Vec::new(),
+            attachments: Vec::new(),
+        };
+        let origin = Origin { update: Some(update_id.to_owned()), card };
+        Ok(Some(match self.act_from(request, origin).await {
+            Ok(acted) => PressOutcome::Done {
+                answer: t!(
+                    "press.done",
+                    locale = locale,
+                    number = acted.number,
+                    action = i18n::past(locale, kind.as_str())
+                )
+                .into_owned(),
+            },
+            Err(ServiceError::Duplicate) => PressOutcome::Duplicate,
+            Err(err) if err.is_internal() => return Err(err),
+            Err(err) => {
+                // The question is settled either way: a refused answer must not linger.
+                let txn = self.db.begin().await?;
+                inbound::clear_pending(&txn, person.id).await?;
+                txn.commit().await?;
+                PressOutcome::Refused { answer: err.localized(locale, tz) }
+            }
+        }))
+    }
+
+    async fn ask_for_note(&self, press: &Press, person_id: i64, locale: &str) -> Result<PressOutcome, ServiceError> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if !inbound::remember(&txn, press.channel, &press.update_id, now).await? {
+            return Ok(PressOutcome::Duplicate);
+        }
+        let pending = PendingInput {
+            person_id,
+            channel: press.channel.as_str().to_owned(),
+            ticket_id: press.action.ticket_id,
+            version: press.action.version,
+            action: press.action.kind.as_str().to_owned(),
+            to_step: press.action.to.clone(),
+            card_chat: press.card.as_ref().map(|c| c.chat.clone()),
+            card_message: press.card.as_ref().map(|c| c.message_id.clone()),
+            card_text: press.card.as_ref().map(|c| c.text.clone()),
+            created_at: now,
+        };
+        inbound::set_pending(&txn, pending).await?;
+        txn.commit().await?;
+        let key = format!("press.ask_{}", press.action.kind.as_str());
+        let asked = t!(&key, locale = locale);
+        let answer = if asked == key { t!("press.ask_note", locale = locale) } else { asked };
+        Ok(PressOutcome::Asked { answer: answer.into_owned() })
+    }
+}
+
+fn command(action: &ButtonAction, note: Option<&str>) -> Command {
+    let mut command = Command::new(action.kind, action.version);
+    command.to = action.to.clone().map(Target::from);
+    command.note = note.map(str::to_owned);
+    command
+}

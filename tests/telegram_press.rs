@@ -1,0 +1,262 @@
+//! Officials pressing buttons in Telegram, end to end: the real application (the builder
+//! `main` uses) polls a fake Bot API on 127.0.0.1, applies the press through the core, answers
+//! the button, rewrites the card without its buttons, and sends the next official a card.
+
+#[path = "common/db.rs"]
+mod db;
+#[path = "support/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::TimeZone;
+use fake_telegram::{FakeTelegram, Recorded};
+use serde_json::Value;
+use sigap::clock::ManualClock;
+use sigap::domain::role::Role;
+use sigap::domain::ticket::{Category, Channel};
+use sigap::service::{Helpdesk, NewReport, TicketRef};
+use sigap::settings::Settings;
+use sigap::startup::Application;
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::tickets;
+use tempfile::TempDir;
+
+const TOKEN: &str = "777:PRESS-TEST";
+const REPORTER: i64 = 6001;
+const HELPDESK: i64 = 6002;
+const KASI: i64 = 6003;
+const STRANGER: i64 = 6999;
+
+struct Running {
+    desk: Helpdesk,
+    fake: FakeTelegram,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dirs: (TempDir, Option<TempDir>),
+}
+
+async fn start() -> Running {
+    let (url, db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let fake = FakeTelegram::start(TOKEN).await;
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", url),
+        ("DATA_DIR", data.path().display().to_string()),
+        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+        ("TELOXIDE_TOKEN", TOKEN.to_owned()),
+        ("TELOXIDE_API_URL", fake.api_url()),
+        // The clock stands still in this test; pacing would hold a chat's second message forever.
+        ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
+    ]);
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let monday = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
+    let app = Application::build(&settings, Arc::new(ManualClock::new(monday))).await.unwrap();
+    let desk = app.helpdesk().clone();
+    let db = desk.db();
+    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+    directory::import_orgs(db, &[org], monday).await.unwrap();
+    for (name, role, tg) in
+        [("Sari", Role::Reporter, REPORTER), ("Hadi", Role::Helpdesk, HELPDESK), ("Kurnia", Role::Kasi, KASI)]
+    {
+        let person = NewPerson {
+            name: name.into(),
+            org_code: Some("DINKES".into()),
+            locale: "id".into(),
+            roles: vec![role],
+            identities: vec![(Channel::Telegram, tg.to_string())],
+        };
+        directory::add_person(db, &person, monday).await.unwrap();
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Running { desk, fake, stop, server, _dirs: (data, db_dir) }
+}
+
+impl Running {
+    async fn report(&self) -> i64 {
+        let reporter = directory::person_by_identity(self.desk.db(), Channel::Telegram, &REPORTER.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        let report = NewReport {
+            reporter_id: reporter.id,
+            channel: Channel::Telegram,
+            org_id: None,
+            location: Some("Gedung A".into()),
+            category: Category::InternetDown,
+            description: "Internet di Dinkes mati sejak pagi".into(),
+            srikandi_number: None,
+            attachments: Vec::new(),
+        };
+        self.desk.report(report).await.unwrap().ticket_id
+    }
+
+    async fn step_and_version(&self, ticket: i64) -> (String, i32) {
+        let row = tickets::by_id(self.desk.db(), ticket).await.unwrap().unwrap();
+        (row.step, row.version)
+    }
+
+    fn button(card: &Recorded, label: &str) -> String {
+        card.body["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row.as_array().unwrap().clone())
+            .find(|b| b["text"] == label)
+            .unwrap_or_else(|| panic!("no button {label} in {card:?}"))["callback_data"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn answers(&self) -> Vec<String> {
+        self.fake
+            .calls("answerCallbackQuery")
+            .iter()
+            .map(|r| r.body["text"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+        assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
+    }
+}
+
+/// Wait until `check` holds; the deadline only guards against hanging, it measures nothing.
+async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn texts(records: &[Recorded]) -> Vec<&str> {
+    records.iter().filter_map(|r| r.body["text"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_press_applies_the_action_answers_rewrites_the_card_and_pings_the_next_official() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    let card = r.fake.sent_to(HELPDESK).remove(0);
+
+    r.fake.push_update(r.fake.callback_from(HELPDESK, 1, &Running::button(&card, "Teruskan ke Kasi")));
+    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    eventually("the card edit", || async { !r.fake.calls("editMessageText").is_empty() }).await;
+
+    assert_eq!(r.step_and_version(ticket).await, ("prioritas".to_owned(), 2));
+    assert!(r.answers()[0].contains("berhasil meneruskan"), "{:?}", r.answers());
+    let edit = &r.fake.calls("editMessageText")[0];
+    assert_eq!(edit.body["chat_id"], Value::from(HELPDESK));
+    let edited = edit.body["text"].as_str().unwrap();
+    assert!(edited.starts_with(card.body["text"].as_str().unwrap()), "{edited}");
+    assert!(edited.contains("✅ Hadi (Admin Helpdesk) meneruskan — Senin, 23 November 2026 09:00 WIB"), "{edited}");
+    assert!(edit.body.get("reply_markup").is_none());
+    let kasi_card = &r.fake.sent_to(KASI)[0];
+    assert!(kasi_card.body["text"].as_str().unwrap().contains("Terakhir: Hadi (Admin Helpdesk) meneruskan."));
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_press_on_the_same_button_is_told_who_acted_and_changes_nothing() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    let data = Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi");
+    r.fake.push_update(r.fake.callback_from(HELPDESK, 1, &data));
+    eventually("the first answer", || async { r.answers().len() == 1 }).await;
+
+    r.fake.push_update(r.fake.callback_from(HELPDESK, 1, &data));
+    eventually("the second answer", || async { r.answers().len() == 2 }).await;
+
+    assert!(r.answers()[1].contains("Tombol ini sudah tidak berlaku: Hadi sudah meneruskan"), "{:?}", r.answers());
+    assert_eq!(r.step_and_version(ticket).await, ("prioritas".to_owned(), 2));
+    let events = r.desk.details(TicketRef::Id(ticket)).await.unwrap().events;
+    assert_eq!(events.len(), 2);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn forged_buttons_and_strangers_are_refused_and_change_nothing() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    let data = Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi");
+    let (payload, _) = data.rsplit_once('.').unwrap();
+
+    r.fake.push_update(r.fake.callback_from(HELPDESK, 1, &format!("{payload}.0000000000000000")));
+    r.fake.push_update(r.fake.callback_from(STRANGER, 1, &data));
+    r.fake.push_update(r.fake.callback_from(KASI, 1, &data));
+    eventually("three answers", || async { r.answers().len() == 3 }).await;
+
+    let answers = r.answers();
+    assert_eq!(answers[0], "Tombol ini sudah tidak berlaku.");
+    assert!(answers[1].contains("belum terdaftar"), "{answers:?}");
+    assert!(answers[2].contains("Admin Helpdesk"), "{answers:?}");
+    assert_eq!(r.step_and_version(ticket).await, ("terima".to_owned(), 1));
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_button_that_needs_a_reason_asks_for_it_and_the_next_message_completes_it() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    r.fake.push_update(r.fake.callback_from(
+        HELPDESK,
+        1,
+        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
+    ));
+    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    let kasi_card = r.fake.sent_to(KASI).remove(0);
+
+    r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&kasi_card, "Kembalikan")));
+    eventually("the question", || async { r.answers().len() == 2 }).await;
+    let asked = r.step_and_version(ticket).await;
+    r.fake.push_update(r.fake.message_from(KASI, "Lokasi belum jelas, mohon dicek ulang"));
+    eventually("the ticket back at the helpdesk", || async { r.step_and_version(ticket).await.0 == "terima" }).await;
+    eventually("the reply", || async { texts(&r.fake.sent_to(KASI)).iter().any(|t| t.starts_with("✅")) }).await;
+
+    assert!(r.answers()[1].contains("alasan pengembalian"), "{:?}", r.answers());
+    assert_eq!(asked, ("prioritas".to_owned(), 2));
+    let events = r.desk.details(TicketRef::Id(ticket)).await.unwrap().events;
+    let last = &events.last().unwrap().event;
+    assert_eq!((last.action.as_str(), last.note.as_deref()), ("return", Some("Lokasi belum jelas, mohon dicek ulang")));
+    eventually("the kasi card rewritten", || async {
+        r.fake.calls("editMessageText").iter().any(|e| e.body["chat_id"] == KASI)
+    })
+    .await;
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_button_needing_details_not_yet_asked_in_chat_says_so_and_changes_nothing() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    r.fake.push_update(r.fake.callback_from(
+        HELPDESK,
+        1,
+        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
+    ));
+    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+
+    r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&r.fake.sent_to(KASI)[0], "Atur prioritas")));
+    eventually("the answer", || async { r.answers().len() == 2 }).await;
+
+    assert!(r.answers()[1].contains("memerlukan data tambahan"), "{:?}", r.answers());
+    assert_eq!(r.step_and_version(ticket).await, ("prioritas".to_owned(), 2));
+    r.stop().await;
+}
