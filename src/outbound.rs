@@ -35,6 +35,9 @@ pub struct ButtonAction {
     pub kind: ActionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// A choice made with this button: the technician to assign, the priority's index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arg: Option<i64>,
 }
 
 /// Kinds of outbox rows, so deliveries and audits can tell them apart.
@@ -45,6 +48,7 @@ pub mod kind {
     pub const ANSWERED: &str = "answered";
     pub const WITHDRAWN: &str = "withdrawn";
     pub const CARD_EDIT: &str = "card_edit";
+    pub const PICKER: &str = "picker";
     /// The SLA worker: a share of a step's limit has passed.
     pub const SLA_REMINDER: &str = "sla_reminder";
     /// The SLA worker: a limit was breached (to the actors, one level up, complaint officials).

@@ -242,7 +242,7 @@ async fn a_button_that_needs_a_reason_asks_for_it_and_the_next_message_completes
 }
 
 #[tokio::test]
-async fn a_button_needing_details_not_yet_asked_in_chat_says_so_and_changes_nothing() {
+async fn set_priority_offers_the_priorities_and_a_second_tap_sets_it() {
     let r = start().await;
     let ticket = r.report().await;
     eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
@@ -254,9 +254,17 @@ async fn a_button_needing_details_not_yet_asked_in_chat_says_so_and_changes_noth
     eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
 
     r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&r.fake.sent_to(KASI)[0], "Atur prioritas")));
-    eventually("the answer", || async { r.answers().len() == 2 }).await;
+    eventually("the priority picker", || async { r.fake.sent_to(KASI).len() == 2 }).await;
+    let picker = r.fake.sent_to(KASI).remove(1);
+    r.fake.push_update(r.fake.callback_from(KASI, 2, &Running::button(&picker, "Tinggi")));
+    eventually("the priority set", || async { r.step_and_version(ticket).await.1 == 3 }).await;
 
-    assert!(r.answers()[1].contains("memerlukan data tambahan"), "{:?}", r.answers());
-    assert_eq!(r.step_and_version(ticket).await, ("prioritas".to_owned(), 2));
+    assert!(picker.body["text"].as_str().unwrap().contains("pilih prioritas"), "{picker:?}");
+    let row = tickets::by_id(r.desk.db(), ticket).await.unwrap().unwrap();
+    assert_eq!((row.step.as_str(), row.priority.as_deref()), ("prioritas", Some("high")));
+    eventually("the picker rewritten", || async {
+        r.fake.calls("editMessageText").iter().any(|e| e.body["chat_id"] == KASI && e.body["message_id"] == 2)
+    })
+    .await;
     r.stop().await;
 }

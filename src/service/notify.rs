@@ -258,6 +258,7 @@ pub(super) fn step_buttons(sop: &Sop, ticket: &TicketRow, step: &Step, locale: &
                     version: ticket.version,
                     kind: action.kind,
                     to: action.to.as_ref().map(ToString::to_string),
+                    arg: None,
                 },
             }
         })

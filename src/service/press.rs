@@ -7,13 +7,15 @@ use rust_i18n::t;
 use sea_orm::TransactionTrait;
 
 use super::{ActRequest, CardRef, Helpdesk, Origin, ServiceError, TicketRef};
+use crate::domain::role::Role;
 use crate::domain::sop::{ActionKind, Target};
-use crate::domain::ticket::Channel;
+use crate::domain::ticket::{Channel, Priority};
 use crate::domain::workflow::Command;
 use crate::i18n;
-use crate::outbound::ButtonAction;
-use crate::store::directory;
+use crate::outbound::{Button, ButtonAction, OutboundMessage, kind};
 use crate::store::inbound::{self, PendingInput};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::{directory, tickets};
 
 #[derive(Debug, Clone)]
 pub struct Press {
@@ -49,19 +51,33 @@ impl Helpdesk {
         let locale = i18n::locale(&person.locale);
         let kind = press.action.kind;
         let needs = kind.needs();
-        if needs.assignees || needs.eta || needs.priority || needs.device {
+        let mut assignee_ids = Vec::new();
+        let mut priority = None;
+        if needs.assignees || needs.priority {
+            let Some(arg) = press.action.arg else {
+                return self.offer_choices(&press, person.id, locale).await;
+            };
+            if needs.assignees {
+                assignee_ids.push(arg);
+            } else {
+                priority = usize::try_from(arg).ok().and_then(|i| Priority::ALL.get(i)).copied();
+            }
+        }
+        if needs.eta || needs.device {
             let answer = t!("press.not_by_button", locale = locale, action = i18n::action_label(locale, kind, None));
             return Ok(PressOutcome::Refused { answer: answer.into_owned() });
         }
         if needs.note {
             return self.ask_for_note(&press, person.id, locale).await;
         }
+        let mut command = command(&press.action, None);
+        command.priority = priority;
         let request = ActRequest {
             ticket: TicketRef::Id(press.action.ticket_id),
             actor_id: person.id,
             channel: press.channel,
-            command: command(&press.action, None),
-            assignee_ids: Vec::new(),
+            command,
+            assignee_ids,
             attachments: Vec::new(),
         };
         let origin = Origin { update: Some(press.update_id.clone()), card: press.card.clone() };
@@ -102,8 +118,13 @@ impl Helpdesk {
             .action
             .parse()
             .map_err(|e: crate::domain::ticket::UnknownWord| ServiceError::Invalid(e.to_string()))?;
-        let action =
-            ButtonAction { ticket_id: pending.ticket_id, version: pending.version, kind, to: pending.to_step.clone() };
+        let action = ButtonAction {
+            ticket_id: pending.ticket_id,
+            version: pending.version,
+            kind,
+            to: pending.to_step.clone(),
+            arg: None,
+        };
         let card = match (pending.card_chat, pending.card_message, pending.card_text) {
             (Some(chat), Some(message_id), Some(text)) => Some(CardRef { chat, message_id, text }),
             _ => None,
@@ -137,6 +158,59 @@ impl Helpdesk {
                 PressOutcome::Refused { answer: err.localized(locale, tz) }
             }
         }))
+    }
+
+    /// The choices of an assign or priority button, sent as a message with one button per
+    /// choice; pressing one is the action.
+    async fn offer_choices(&self, press: &Press, person_id: i64, locale: &str) -> Result<PressOutcome, ServiceError> {
+        let now = self.clock.now();
+        let choice =
+            |label: String, arg: i64| Button { label, action: ButtonAction { arg: Some(arg), ..press.action.clone() } };
+        let (key, buttons) = if press.action.kind.needs().assignees {
+            let technicians = directory::holders_of(&self.db, Role::Technician).await?;
+            let ids: Vec<i64> = technicians.iter().map(|p| p.id).collect();
+            let load = tickets::open_load(&self.db, &ids).await?;
+            let mut technicians: Vec<_> =
+                technicians.into_iter().map(|p| (load.get(&p.id).copied().unwrap_or(0), p)).collect();
+            technicians.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+            let buttons = technicians
+                .into_iter()
+                .map(|(open, p)| {
+                    let name: String = p.name.chars().take(14).collect();
+                    choice(t!("press.technician_choice", locale = locale, name = name, open = open).into_owned(), p.id)
+                })
+                .collect::<Vec<_>>();
+            ("press.choose_technician", buttons)
+        } else {
+            let buttons = Priority::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, p)| choice(i18n::priority(locale, Some(*p)), i64::try_from(i).unwrap_or(0)))
+                .collect();
+            ("press.choose_priority", buttons)
+        };
+        if buttons.is_empty() {
+            return Ok(PressOutcome::Refused { answer: t!("press.no_technician", locale = locale).into_owned() });
+        }
+        let number = tickets::by_id(&self.db, press.action.ticket_id)
+            .await?
+            .map_or_else(|| format!("#{}", press.action.ticket_id), |row| row.number);
+        let text = t!(key, locale = locale, number = number).into_owned();
+        let txn = self.db.begin().await?;
+        if !inbound::remember(&txn, press.channel, &press.update_id, now).await? {
+            return Ok(PressOutcome::Duplicate);
+        }
+        let picker = NewOutbound {
+            person_id,
+            channel: press.channel,
+            address: press.from.clone(),
+            ticket_id: Some(press.action.ticket_id),
+            kind: kind::PICKER,
+            message: OutboundMessage { text: text.clone(), buttons, attachments: Vec::new(), edit: None },
+        };
+        outbox::enqueue(&txn, vec![picker], now).await?;
+        txn.commit().await?;
+        Ok(PressOutcome::Asked { answer: text })
     }
 
     async fn ask_for_note(&self, press: &Press, person_id: i64, locale: &str) -> Result<PressOutcome, ServiceError> {

@@ -211,3 +211,26 @@ pub async fn assignees_of<C: ConnectionTrait>(db: &C, ticket_ids: &[i64]) -> Res
         .map(|a| (a.ticket_id, a.person_id))
         .collect())
 }
+
+/// Open tickets assigned to each of `people`: a technician's load, shown when assigning.
+pub async fn open_load<C: ConnectionTrait>(
+    db: &C,
+    people: &[i64],
+) -> Result<std::collections::HashMap<i64, u64>, sea_orm::DbErr> {
+    use sea_orm::sea_query::Query;
+    let open = Query::select()
+        .column(ticket::Column::Id)
+        .from(ticket::Entity)
+        .and_where(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .to_owned();
+    let rows = ticket_assignee::Entity::find()
+        .filter(ticket_assignee::Column::PersonId.is_in(people.iter().copied()))
+        .filter(ticket_assignee::Column::TicketId.in_subquery(open))
+        .all(db)
+        .await?;
+    let mut load: std::collections::HashMap<i64, u64> = people.iter().map(|p| (*p, 0)).collect();
+    for row in rows {
+        *load.entry(row.person_id).or_default() += 1;
+    }
+    Ok(load)
+}

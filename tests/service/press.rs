@@ -6,14 +6,16 @@ use sigap::domain::ticket::Channel;
 use sigap::outbound::ButtonAction;
 use sigap::service::{Press, PressOutcome};
 
-use crate::helpers::spawn;
+use sigap::store::outbox;
+
+use crate::helpers::{message, spawn};
 
 fn press(update: &str, from: &str, ticket: i64, version: i32, kind: ActionKind, to: Option<&str>) -> Press {
     Press {
         channel: Channel::Telegram,
         update_id: update.into(),
         from: from.into(),
-        action: ButtonAction { ticket_id: ticket, version, kind, to: to.map(str::to_owned) },
+        action: ButtonAction { ticket_id: ticket, version, kind, to: to.map(str::to_owned), arg: None },
         card: None,
     }
 }
@@ -57,4 +59,46 @@ async fn a_message_without_an_open_question_is_left_for_intake() {
     let outcome = t.desk.answer_pending(Channel::Telegram, "u-9", "tg-kasi", "halo").await.unwrap();
 
     assert_eq!(outcome, None);
+}
+
+#[tokio::test]
+async fn assign_offers_the_active_technicians_with_their_load_and_a_choice_assigns() {
+    let t = spawn("kediri").await;
+    let p = &t.people;
+    let id = t.report().await.ticket_id;
+    t.press(&p.kadis, id, ActionKind::Forward).ok().await;
+
+    let offered = t.desk.press(press("u-1", "tg-kabid", id, 2, ActionKind::Assign, Some("pengecekan"))).await.unwrap();
+    let rows = outbox::for_ticket(&t.db, id).await.unwrap();
+    let picker = rows.iter().find(|r| r.kind == "picker").expect("a picker was queued");
+    let labels: Vec<String> = message(picker).buttons.iter().map(|b| b.label.clone()).collect();
+    let chosen = press("u-2", "tg-kabid", id, 2, ActionKind::Assign, Some("pengecekan"));
+    let chosen = Press { action: ButtonAction { arg: Some(p.tech_b.id), ..chosen.action }, ..chosen };
+    let done = t.desk.press(chosen).await.unwrap();
+
+    assert!(matches!(offered, PressOutcome::Asked { .. }), "{offered:?}");
+    assert_eq!(picker.address, "tg-kabid");
+    assert_eq!(labels, ["Agus Teknisi (0)", "Budi Teknisi (0)"]);
+    assert!(matches!(done, PressOutcome::Done { .. }), "{done:?}");
+    let details = t.details(id).await;
+    assert_eq!(details.ticket.step, "pengecekan");
+    assert_eq!(details.assignees.iter().map(|a| a.id).collect::<Vec<_>>(), [p.tech_b.id]);
+}
+
+#[tokio::test]
+async fn an_action_needing_an_isp_estimate_is_not_taken_by_button_and_changes_nothing() {
+    let t = spawn("kediri").await;
+    let p = &t.people;
+    let id = t.report().await.ticket_id;
+    t.press(&p.kadis, id, ActionKind::Forward).ok().await;
+    t.press(&p.kabid, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
+
+    let outcome =
+        t.desk.press(press("u-1", "tg-tech-a", id, 3, ActionKind::ContactIsp, Some("koordinasi_isp"))).await.unwrap();
+
+    assert!(
+        matches!(&outcome, PressOutcome::Refused { answer } if answer.contains("memerlukan data tambahan")),
+        "{outcome:?}"
+    );
+    assert_eq!(t.ticket(id).await.version, 3);
 }

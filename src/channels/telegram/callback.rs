@@ -42,9 +42,9 @@ impl CallbackCodec {
         CallbackCodec { key: mac.finalize().into_bytes().to_vec() }
     }
 
-    /// `t.v.k.s.mac`: ticket id and version in base 36, the action's index in
+    /// `t.v.k.s[.a].mac`: ticket id and version in base 36, the action's index in
     /// [`ActionKind::ALL`], the target (a step's index in the SOP, `c`losed, `r`ejected or
-    /// `-`), and a truncated HMAC.
+    /// `-`), the choice if any, and a truncated HMAC.
     pub fn encode(&self, action: &ButtonAction, sop: &Sop) -> Result<String, CallbackError> {
         let kind = ActionKind::ALL.iter().position(|k| *k == action.kind).ok_or(CallbackError::Malformed)?;
         let to = match action.to.clone().map(Target::from) {
@@ -57,7 +57,11 @@ impl CallbackCodec {
         };
         let version = u64::try_from(action.version).map_err(|_| CallbackError::Malformed)?;
         let ticket = u64::try_from(action.ticket_id).map_err(|_| CallbackError::Malformed)?;
-        let payload = format!("{}.{}.{}.{}", radix36(ticket), radix36(version), radix36(kind as u64), to);
+        let mut payload = format!("{}.{}.{}.{}", radix36(ticket), radix36(version), radix36(kind as u64), to);
+        if let Some(arg) = action.arg {
+            payload.push('.');
+            payload.push_str(&radix36(u64::try_from(arg).map_err(|_| CallbackError::Malformed)?));
+        }
         let data = format!("{payload}.{}", self.mac(&payload));
         if data.len() > MAX_BYTES {
             return Err(CallbackError::TooLong(data.len()));
@@ -74,14 +78,16 @@ impl CallbackCodec {
             return Err(CallbackError::Forged);
         }
         let parts: Vec<&str> = payload.split('.').collect();
-        let [ticket, version, kind, to] = parts.as_slice() else {
-            return Err(CallbackError::Malformed);
+        let (ticket, version, kind, to, arg) = match parts.as_slice() {
+            [t, v, k, s] => (*t, *v, *k, *s, None),
+            [t, v, k, s, a] => (*t, *v, *k, *s, Some(*a)),
+            _ => return Err(CallbackError::Malformed),
         };
         let number = |s: &str| u64::from_str_radix(s, 36).map_err(|_| CallbackError::Malformed);
         let kind = *ActionKind::ALL
             .get(usize::try_from(number(kind)?).map_err(|_| CallbackError::Malformed)?)
             .ok_or(CallbackError::Malformed)?;
-        let to = match *to {
+        let to = match to {
             "-" => None,
             "c" => Some("closed".to_owned()),
             "r" => Some("rejected".to_owned()),
@@ -95,6 +101,9 @@ impl CallbackCodec {
             version: i32::try_from(number(version)?).map_err(|_| CallbackError::Malformed)?,
             kind,
             to,
+            arg: arg
+                .map(|a| number(a).and_then(|n| i64::try_from(n).map_err(|_| CallbackError::Malformed)))
+                .transpose()?,
         })
     }
 
@@ -133,7 +142,17 @@ mod tests {
     }
 
     fn action(kind: ActionKind, to: Option<&str>) -> ButtonAction {
-        ButtonAction { ticket_id: 123_456_789, version: 4321, kind, to: to.map(str::to_owned) }
+        ButtonAction { ticket_id: 123_456_789, version: 4321, kind, to: to.map(str::to_owned), arg: None }
+    }
+
+    #[test]
+    fn a_choice_travels_with_the_button() {
+        let codec = CallbackCodec::new("123:ABC");
+        let sop = sop();
+        let button = ButtonAction { arg: Some(987_654), ..action(ActionKind::Assign, Some("analisa")) };
+        let data = codec.encode(&button, &sop).unwrap();
+        assert!(data.len() <= MAX_BYTES, "{data}");
+        assert_eq!(codec.decode(&data, &sop).unwrap(), button);
     }
 
     #[test]
