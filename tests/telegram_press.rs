@@ -30,6 +30,7 @@ const TOKEN: &str = "777:PRESS-TEST";
 const REPORTER: i64 = 6001;
 const HELPDESK: i64 = 6002;
 const KASI: i64 = 6003;
+const TECH: i64 = 6004;
 const STRANGER: i64 = 6999;
 
 struct Running {
@@ -61,9 +62,12 @@ async fn start() -> Running {
     let db = desk.db();
     let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
     directory::import_orgs(db, &[org], monday).await.unwrap();
-    for (name, role, tg) in
-        [("Sari", Role::Reporter, REPORTER), ("Hadi", Role::Helpdesk, HELPDESK), ("Kurnia", Role::Kasi, KASI)]
-    {
+    for (name, role, tg) in [
+        ("Sari", Role::Reporter, REPORTER),
+        ("Hadi", Role::Helpdesk, HELPDESK),
+        ("Kurnia", Role::Kasi, KASI),
+        ("Agus", Role::Technician, TECH),
+    ] {
         let person = NewPerson {
             name: name.into(),
             org_code: Some("DINKES".into()),
@@ -266,5 +270,40 @@ async fn set_priority_offers_the_priorities_and_a_second_tap_sets_it() {
         r.fake.calls("editMessageText").iter().any(|e| e.body["chat_id"] == KASI && e.body["message_id"] == 2)
     })
     .await;
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_field_fix_is_finished_with_a_captioned_photo_that_reaches_the_reporter() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    r.fake.push_update(r.fake.callback_from(
+        HELPDESK,
+        1,
+        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
+    ));
+    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&r.fake.sent_to(KASI)[0], "Kunjungan lapangan")));
+    eventually("the technician card", || async { !r.fake.sent_to(TECH).is_empty() }).await;
+
+    r.fake.push_update(r.fake.callback_from(TECH, 1, &Running::button(&r.fake.sent_to(TECH)[0], "Selesai")));
+    eventually("the photo request", || async { r.answers().len() == 3 }).await;
+    r.fake.push_update(r.fake.message_from(TECH, "sudah beres"));
+    eventually("the photo reminder", || async { texts(&r.fake.sent_to(TECH)).iter().any(|t| t.contains("foto")) })
+        .await;
+    r.fake.add_file("foto-kabel", b"\xff\xd8 kabel baru".to_vec());
+    r.fake.push_update(r.fake.photo_from(TECH, "foto-kabel", Some("Kabel LAN diganti")));
+    eventually("the reporter's confirm card", || async {
+        r.fake.sent_to(REPORTER).iter().any(|m| m.body["reply_markup"]["inline_keyboard"].is_array())
+    })
+    .await;
+
+    assert!(r.answers()[2].contains("Kirim foto"), "{:?}", r.answers());
+    assert_eq!(r.step_and_version(ticket).await.0, "konfirmasi");
+    let to_reporter = r.fake.sent_to(REPORTER);
+    let photo = to_reporter.iter().find(|m| m.method == "sendPhoto").expect("the completion photo");
+    assert_eq!(photo.files[0].bytes, b"\xff\xd8 kabel baru");
+    assert!(texts(&to_reporter).iter().any(|t| t.contains("Kabel LAN diganti")));
     r.stop().await;
 }

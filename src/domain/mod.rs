@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod phone;
 pub mod reminders;
+pub mod reply;
 pub mod role;
 pub mod sla;
 pub mod sop;

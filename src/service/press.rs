@@ -7,12 +7,14 @@ use rust_i18n::t;
 use sea_orm::TransactionTrait;
 
 use super::{ActRequest, CardRef, Helpdesk, Origin, ServiceError, TicketRef};
+use crate::domain::reply;
 use crate::domain::role::Role;
 use crate::domain::sop::{ActionKind, Target};
 use crate::domain::ticket::{Channel, Priority};
-use crate::domain::workflow::Command;
+use crate::domain::workflow::{Command, Refusal};
 use crate::i18n;
 use crate::outbound::{Button, ButtonAction, OutboundMessage, kind};
+use crate::store::attachments::NewAttachment;
 use crate::store::inbound::{self, PendingInput};
 use crate::store::outbox::{self, NewOutbound};
 use crate::store::{directory, tickets};
@@ -63,11 +65,7 @@ impl Helpdesk {
                 priority = usize::try_from(arg).ok().and_then(|i| Priority::ALL.get(i)).copied();
             }
         }
-        if needs.eta || needs.device {
-            let answer = t!("press.not_by_button", locale = locale, action = i18n::action_label(locale, kind, None));
-            return Ok(PressOutcome::Refused { answer: answer.into_owned() });
-        }
-        if needs.note {
+        if needs.note || needs.eta || needs.device || self.needs_photos(&press.action).await? {
             return self.ask_for_note(&press, person.id, locale).await;
         }
         let mut command = command(&press.action, None);
@@ -105,6 +103,7 @@ impl Helpdesk {
         update_id: &str,
         from: &str,
         text: &str,
+        attachments: Vec<NewAttachment>,
     ) -> Result<Option<PressOutcome>, ServiceError> {
         let tz = self.sop.calendar.timezone();
         let Some(person) = directory::person_by_identity(&self.db, channel, from).await? else {
@@ -129,13 +128,30 @@ impl Helpdesk {
             (Some(chat), Some(message_id), Some(text)) => Some(CardRef { chat, message_id, text }),
             _ => None,
         };
+        let mut command = command(&action, Some(text));
+        if kind.needs().eta {
+            match reply::parse_eta(text, self.clock.now(), tz) {
+                Some(eta) => command.eta = Some(eta),
+                // Keep the question open: the person can simply try again.
+                None => {
+                    return Ok(Some(PressOutcome::Refused {
+                        answer: t!("press.eta_unclear", locale = locale).into_owned(),
+                    }));
+                }
+            }
+        }
+        if kind.needs().device {
+            let (device, reason) = reply::split_device(text);
+            command.device = Some(device);
+            command.note = Some(reason);
+        }
         let request = ActRequest {
             ticket: TicketRef::Id(pending.ticket_id),
             actor_id: person.id,
             channel,
-            command: command(&action, Some(text)),
+            command,
             assignee_ids: Vec::new(),
-            attachments: Vec::new(),
+            attachments,
         };
         let origin = Origin { update: Some(update_id.to_owned()), card };
         Ok(Some(match self.act_from(request, origin).await {
@@ -150,8 +166,15 @@ impl Helpdesk {
             },
             Err(ServiceError::Duplicate) => PressOutcome::Duplicate,
             Err(err) if err.is_internal() => return Err(err),
+            // Something the person can fix in their next message: the question stays open.
+            Err(
+                err @ ServiceError::Refused {
+                    refusal: Refusal::TooFewPhotos { .. } | Refusal::EtaInPast | Refusal::Missing(_),
+                    ..
+                },
+            ) => PressOutcome::Refused { answer: err.localized(locale, tz) },
             Err(err) => {
-                // The question is settled either way: a refused answer must not linger.
+                // Otherwise the question is settled: a refused answer must not linger.
                 let txn = self.db.begin().await?;
                 inbound::clear_pending(&txn, person.id).await?;
                 txn.commit().await?;
@@ -213,6 +236,18 @@ impl Helpdesk {
         Ok(PressOutcome::Asked { answer: text })
     }
 
+    /// Whether the step's SOP asks for photos with this action (a completion photo).
+    async fn needs_photos(&self, action: &ButtonAction) -> Result<bool, ServiceError> {
+        let Some(row) = tickets::by_id(&self.db, action.ticket_id).await? else { return Ok(false) };
+        let to = action.to.clone().map(Target::from);
+        Ok(self
+            .sop
+            .sop
+            .step(&row.step)
+            .and_then(|step| step.find_action(action.kind, to.as_ref()))
+            .is_some_and(|def| def.min_photos > 0))
+    }
+
     async fn ask_for_note(&self, press: &Press, person_id: i64, locale: &str) -> Result<PressOutcome, ServiceError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
@@ -233,7 +268,12 @@ impl Helpdesk {
         };
         inbound::set_pending(&txn, pending).await?;
         txn.commit().await?;
-        let key = format!("press.ask_{}", press.action.kind.as_str());
+        let photos = press.action.kind == ActionKind::Resolve && self.needs_photos(&press.action).await?;
+        let key = if photos {
+            "press.ask_resolve_photo".to_owned()
+        } else {
+            format!("press.ask_{}", press.action.kind.as_str())
+        };
         let asked = t!(&key, locale = locale);
         let answer = if asked == key { t!("press.ask_note", locale = locale) } else { asked };
         Ok(PressOutcome::Asked { answer: answer.into_owned() })

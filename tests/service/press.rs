@@ -40,10 +40,16 @@ async fn a_reason_delivered_twice_takes_effect_once() {
     let id = t.report().await.ticket_id;
     let asked = t.desk.press(press("u-1", "tg-helpdesk", id, 1, ActionKind::Reject, Some("rejected"))).await.unwrap();
 
-    let first =
-        t.desk.answer_pending(Channel::Telegram, "u-2", "tg-helpdesk", "Bukan gangguan jaringan").await.unwrap();
-    let again =
-        t.desk.answer_pending(Channel::Telegram, "u-2", "tg-helpdesk", "Bukan gangguan jaringan").await.unwrap();
+    let first = t
+        .desk
+        .answer_pending(Channel::Telegram, "u-2", "tg-helpdesk", "Bukan gangguan jaringan", Vec::new())
+        .await
+        .unwrap();
+    let again = t
+        .desk
+        .answer_pending(Channel::Telegram, "u-2", "tg-helpdesk", "Bukan gangguan jaringan", Vec::new())
+        .await
+        .unwrap();
 
     assert!(matches!(asked, PressOutcome::Asked { .. }), "{asked:?}");
     assert!(matches!(first, Some(PressOutcome::Done { .. })), "{first:?}");
@@ -56,7 +62,7 @@ async fn a_reason_delivered_twice_takes_effect_once() {
 async fn a_message_without_an_open_question_is_left_for_intake() {
     let t = spawn("kudus").await;
 
-    let outcome = t.desk.answer_pending(Channel::Telegram, "u-9", "tg-kasi", "halo").await.unwrap();
+    let outcome = t.desk.answer_pending(Channel::Telegram, "u-9", "tg-kasi", "halo", Vec::new()).await.unwrap();
 
     assert_eq!(outcome, None);
 }
@@ -86,19 +92,48 @@ async fn assign_offers_the_active_technicians_with_their_load_and_a_choice_assig
 }
 
 #[tokio::test]
-async fn an_action_needing_an_isp_estimate_is_not_taken_by_button_and_changes_nothing() {
+async fn contact_isp_asks_for_the_estimate_and_waits_for_one_it_can_read() {
     let t = spawn("kediri").await;
     let p = &t.people;
     let id = t.report().await.ticket_id;
     t.press(&p.kadis, id, ActionKind::Forward).ok().await;
     t.press(&p.kabid, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
 
-    let outcome =
+    let asked =
         t.desk.press(press("u-1", "tg-tech-a", id, 3, ActionKind::ContactIsp, Some("koordinasi_isp"))).await.unwrap();
+    let unclear = t.desk.answer_pending(Channel::Telegram, "u-2", "tg-tech-a", "secepatnya", Vec::new()).await.unwrap();
+    let clear = t.desk.answer_pending(Channel::Telegram, "u-3", "tg-tech-a", "besok 10:00", Vec::new()).await.unwrap();
 
+    assert!(matches!(&asked, PressOutcome::Asked { answer } if answer.contains("14:30")), "{asked:?}");
     assert!(
-        matches!(&outcome, PressOutcome::Refused { answer } if answer.contains("memerlukan data tambahan")),
-        "{outcome:?}"
+        matches!(&unclear, Some(PressOutcome::Refused { answer }) if answer.contains("tidak terbaca")),
+        "{unclear:?}"
     );
-    assert_eq!(t.ticket(id).await.version, 3);
+    assert!(matches!(clear, Some(PressOutcome::Done { .. })), "{clear:?}");
+    let ticket = t.ticket(id).await;
+    assert_eq!(ticket.step, "koordinasi_isp");
+    assert_eq!(ticket.isp_eta, Some(crate::helpers::wib("2026-11-24 10:00")));
+}
+
+#[tokio::test]
+async fn a_device_replacement_records_the_device_and_the_reason() {
+    let t = spawn("tebing-tinggi").await;
+    let p = &t.people;
+    let id = t.report().await.ticket_id;
+    t.press(&p.kadis, id, ActionKind::Forward).ok().await;
+    t.press(&p.kabid, id, ActionKind::Forward).ok().await;
+    t.press(&p.kasi, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
+    t.press(&p.tech_a, id, ActionKind::FieldVisit).ok().await;
+
+    t.desk.press(press("u-1", "tg-tech-a", id, 5, ActionKind::RequestReplacement, Some("penggantian"))).await.unwrap();
+    let done = t
+        .desk
+        .answer_pending(Channel::Telegram, "u-2", "tg-tech-a", "Switch 24 port - mati total", Vec::new())
+        .await
+        .unwrap();
+
+    assert!(matches!(done, Some(PressOutcome::Done { .. })), "{done:?}");
+    let last = t.events(id).await.pop().unwrap();
+    assert_eq!(last.note.as_deref(), Some("mati total"));
+    assert!(last.data.unwrap().contains("Switch 24 port"));
 }

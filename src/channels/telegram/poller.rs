@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rust_i18n::t;
+use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
 
@@ -19,6 +20,7 @@ use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
 use crate::service::{CardRef, Helpdesk, Press, PressOutcome, ServiceError};
+use crate::store::attachments::NewAttachment;
 
 /// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
 const LONG_POLL_SECONDS: u32 = 10;
@@ -88,24 +90,59 @@ impl TelegramPoller {
         let update_id = update.id.0.to_string();
         match &update.kind {
             UpdateKind::CallbackQuery(query) => self.on_press(&update_id, query).await,
-            UpdateKind::Message(message) => {
-                let (Some(from), Some(text)) = (message.from.as_ref(), message.text()) else {
-                    return Ok(());
-                };
-                let outcome =
-                    self.desk.answer_pending(Channel::Telegram, &update_id, &from.id.0.to_string(), text).await?;
-                if let Some(
-                    PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer },
-                ) = outcome
-                {
-                    self.reply(message.chat.id, answer).await;
-                } else if outcome.is_none() {
-                    tracing::info!(update = %update_id, "message not handled yet: intake by chat is not built");
-                }
-                Ok(())
-            }
+            UpdateKind::Message(message) => self.on_message(&update_id, message).await,
             _ => Ok(()),
         }
+    }
+
+    async fn on_message(&self, update_id: &str, message: &Message) -> Result<(), ServiceError> {
+        let Some(from) = message.from.as_ref() else { return Ok(()) };
+        let text = message.text().or(message.caption()).unwrap_or_default();
+        let attachments = match self.files_of(message).await {
+            Ok(files) => files,
+            Err(reason) => {
+                // Retrying the update could loop on a file that never comes: ask for it again.
+                tracing::warn!(update = %update_id, %reason, "attachment not fetched");
+                let locale = self.locale_of(&from.id.0.to_string()).await;
+                self.reply(message.chat.id, t!("press.file_failed", locale = locale).into_owned()).await;
+                return Ok(());
+            }
+        };
+        if text.is_empty() && attachments.is_empty() {
+            return Ok(());
+        }
+        let outcome =
+            self.desk.answer_pending(Channel::Telegram, update_id, &from.id.0.to_string(), text, attachments).await?;
+        match outcome {
+            Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
+                self.reply(message.chat.id, answer).await;
+            }
+            Some(PressOutcome::Duplicate) => {}
+            None => tracing::info!(update = %update_id, "message not handled yet: intake by chat is not built"),
+        }
+        Ok(())
+    }
+
+    /// The photo (largest size) or document of a message, downloaded.
+    async fn files_of(&self, message: &Message) -> Result<Vec<NewAttachment>, String> {
+        let (file_id, mime, file_name) = if let Some(sizes) = message.photo() {
+            let Some(largest) = sizes.iter().max_by_key(|s| u64::from(s.width) * u64::from(s.height)) else {
+                return Ok(Vec::new());
+            };
+            (largest.file.id.clone(), "image/jpeg".to_owned(), None)
+        } else if let Some(document) = message.document() {
+            let mime = document.mime_type.as_ref().map_or("application/octet-stream".to_owned(), ToString::to_string);
+            (document.file.id.clone(), mime, document.file_name.clone())
+        } else {
+            return Ok(Vec::new());
+        };
+        let file = self.bot.get_file(file_id).await.map_err(|e| format!("getFile: {e}"))?;
+        if file.size as usize > crate::store::attachments::MAX_BYTES {
+            return Err(format!("file of {} bytes is over the limit", file.size));
+        }
+        let mut bytes = Vec::with_capacity(file.size as usize);
+        self.bot.download_file(&file.path, &mut bytes).await.map_err(|e| format!("download: {e}"))?;
+        Ok(vec![NewAttachment { bytes, mime, file_name }])
     }
 
     async fn on_press(&self, update_id: &str, query: &CallbackQuery) -> Result<(), ServiceError> {
