@@ -307,3 +307,42 @@ async fn a_field_fix_is_finished_with_a_captioned_photo_that_reaches_the_reporte
     assert!(texts(&to_reporter).iter().any(|t| t.contains("Kabel LAN diganti")));
     r.stop().await;
 }
+
+#[tokio::test]
+async fn commands_answer_the_reporter_the_official_and_a_stranger() {
+    let r = start().await;
+    let ticket = r.report().await;
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    r.fake.push_update(r.fake.callback_from(
+        HELPDESK,
+        1,
+        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
+    ));
+    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+
+    r.fake.push_update(r.fake.message_from(REPORTER, "/status"));
+    r.fake.push_update(r.fake.message_from(KASI, "/antrian"));
+    r.fake.push_update(r.fake.message_from(STRANGER, "/tiket"));
+    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di lantai 3 juga mati"));
+    eventually("four answers", || async {
+        texts(&r.fake.sent_to(STRANGER)).len() == 1
+            && texts(&r.fake.sent_to(KASI)).iter().any(|t| t.starts_with("Antrian"))
+            && texts(&r.fake.sent_to(REPORTER)).iter().filter(|t| t.contains("/bantuan")).count() == 1
+    })
+    .await;
+
+    let number = tickets::by_id(r.desk.db(), ticket).await.unwrap().unwrap().number;
+    let to_reporter = texts(&r.fake.sent_to(REPORTER)).into_iter().map(str::to_owned).collect::<Vec<_>>();
+    assert!(
+        to_reporter
+            .iter()
+            .any(|t| t.starts_with(&format!("Tiket {number}: Dalam proses")) && t.contains("Identifikasi prioritas")),
+        "{to_reporter:?}"
+    );
+    let queue = texts(&r.fake.sent_to(KASI)).into_iter().find(|t| t.starts_with("Antrian")).unwrap().to_owned();
+    assert!(queue.contains(&number) && queue.contains("batas Senin, 23 November 2026 09:30 WIB"), "{queue}");
+    assert!(texts(&r.fake.sent_to(STRANGER))[0].contains("belum terdaftar"));
+    let menus = r.fake.calls("setMyCommands");
+    assert_eq!(menus.len(), 2, "{menus:?}");
+    r.stop().await;
+}

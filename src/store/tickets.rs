@@ -234,3 +234,17 @@ pub async fn open_load<C: ConnectionTrait>(
     }
     Ok(load)
 }
+
+/// A reporter's tickets, newest first.
+pub async fn of_reporter<C: ConnectionTrait>(
+    db: &C,
+    reporter: i64,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::ReporterId.eq(reporter))
+        .order_by_desc(ticket::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -13,13 +13,13 @@ use std::time::Duration;
 use rust_i18n::t;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
+use teloxide::types::{AllowedUpdate, BotCommand, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
 
 use super::callback::CallbackCodec;
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
-use crate::service::{CardRef, Helpdesk, Press, PressOutcome, ServiceError};
+use crate::service::{CardRef, Helpdesk, Press, PressOutcome, Query, ServiceError};
 use crate::store::attachments::NewAttachment;
 
 /// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
@@ -65,6 +65,7 @@ impl TelegramPoller {
         if let Err(err) = self.bot.delete_webhook().await {
             tracing::warn!(%err, "deleteWebhook before polling");
         }
+        self.register_commands().await;
         let mut offset = 0;
         loop {
             if *shutdown.borrow() {
@@ -111,14 +112,27 @@ impl TelegramPoller {
         if text.is_empty() && attachments.is_empty() {
             return Ok(());
         }
-        let outcome =
-            self.desk.answer_pending(Channel::Telegram, update_id, &from.id.0.to_string(), text, attachments).await?;
+        let sender = from.id.0.to_string();
+        if let Some(query) = command(text) {
+            let answer = match self.desk.query(Channel::Telegram, &sender, query).await {
+                Ok(answer) => answer,
+                Err(err) if err.is_internal() => return Err(err),
+                Err(err) => err.localized(self.locale_of(&sender).await, self.desk.sop().calendar.timezone()),
+            };
+            self.reply(message.chat.id, answer).await;
+            return Ok(());
+        }
+        let outcome = self.desk.answer_pending(Channel::Telegram, update_id, &sender, text, attachments).await?;
         match outcome {
             Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
                 self.reply(message.chat.id, answer).await;
             }
             Some(PressOutcome::Duplicate) => {}
-            None => tracing::info!(update = %update_id, "message not handled yet: intake by chat is not built"),
+            // Intake by message is not built yet: say what the bot can do rather than stay silent.
+            None => {
+                let help = self.desk.query(Channel::Telegram, &sender, Query::Help).await?;
+                self.reply(message.chat.id, help).await;
+            }
         }
         Ok(())
     }
@@ -187,6 +201,23 @@ impl TelegramPoller {
         Ok(())
     }
 
+    /// The command menu in both languages (Indonesian as the default).
+    async fn register_commands(&self) {
+        for locale in crate::i18n::LOCALES {
+            let commands = vec![
+                BotCommand::new("status", t!("chat.cmd_status", locale = locale)),
+                BotCommand::new("tiket", t!("chat.cmd_mine", locale = locale)),
+                BotCommand::new("antrian", t!("chat.cmd_queue", locale = locale)),
+                BotCommand::new("bantuan", t!("chat.cmd_help", locale = locale)),
+            ];
+            let request = self.bot.set_my_commands(commands);
+            let result = if locale == "id" { request.await } else { request.language_code(locale).await };
+            if let Err(err) = result {
+                tracing::warn!(%err, locale, "setMyCommands");
+            }
+        }
+    }
+
     async fn reply(&self, chat: ChatId, text: String) {
         if let Err(err) = self.bot.send_message(chat, text).await {
             tracing::warn!(%err, "reply");
@@ -201,10 +232,39 @@ impl TelegramPoller {
     }
 }
 
+/// A Telegram command (`/status@SigapBot GJ-2026-000001`) as a core query; `None` for text
+/// that is not a command. Unknown commands get the help.
+pub fn command(text: &str) -> Option<Query> {
+    let rest = text.trim().strip_prefix('/')?;
+    let mut words = rest.split_whitespace();
+    let name = words.next()?.split('@').next()?.to_lowercase();
+    let arg = words.next().map(str::to_owned);
+    Some(match name.as_str() {
+        "status" => Query::Status(arg),
+        "tiket" | "tickets" => Query::Mine,
+        "antrian" | "queue" => Query::Queue,
+        _ => Query::Help,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("telegram: {0}")]
     Telegram(String),
     #[error(transparent)]
     Core(#[from] ServiceError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_read_with_or_without_the_bot_name() {
+        assert_eq!(command("/status@SigapBot GJ-2026-000001"), Some(Query::Status(Some("GJ-2026-000001".into()))));
+        assert_eq!(command("/tiket"), Some(Query::Mine));
+        assert_eq!(command("/antrian"), Some(Query::Queue));
+        assert_eq!(command("/halo"), Some(Query::Help));
+        assert_eq!(command("Internet mati"), None);
+    }
 }

@@ -1,0 +1,161 @@
+//! What people ask in chat, answered from the core: a ticket's status, a reporter's tickets,
+//! an official's queue sorted by time left, and help. Channels parse their own command
+//! syntax into [`Query`] and send back the text.
+
+use rust_i18n::t;
+
+use super::{Helpdesk, ServiceError, TicketRef};
+use crate::domain::role::Role;
+use crate::domain::ticket::{Channel, TicketNumber, TicketStatus};
+use crate::i18n;
+use crate::store::directory::{self, PersonRecord};
+use crate::store::tickets::{self, TicketRow};
+
+/// Most lines a list answer shows; a chat message must stay readable on a small phone.
+const MAX_LINES: usize = 15;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// `/status [number]`: one ticket, the newest open one of the reporter when no number.
+    Status(Option<String>),
+    /// `/tiket`: the reporter's tickets.
+    Mine,
+    /// `/antrian`: the tickets waiting on this official or technician, soonest due first.
+    Queue,
+    /// `/bantuan`, `/start`, or anything not understood.
+    Help,
+}
+
+impl Helpdesk {
+    /// The answer to `query` from the person behind `channel`/`from`, in their language.
+    pub async fn query(&self, channel: Channel, from: &str, query: Query) -> Result<String, ServiceError> {
+        let Some(person) = directory::person_by_identity(&self.db, channel, from).await?.filter(|p| p.active) else {
+            return Ok(t!("chat.unregistered", locale = "id").into_owned());
+        };
+        let locale = i18n::locale(&person.locale);
+        match query {
+            Query::Help => Ok(help(&person, locale)),
+            Query::Status(number) => self.status(&person, number, locale).await,
+            Query::Mine => self.mine(&person, locale).await,
+            Query::Queue => self.queue(&person, locale).await,
+        }
+    }
+
+    async fn status(
+        &self,
+        person: &PersonRecord,
+        number: Option<String>,
+        locale: &str,
+    ) -> Result<String, ServiceError> {
+        let row = match number {
+            Some(raw) => {
+                let number: TicketNumber = raw
+                    .parse()
+                    .map_err(|e: crate::domain::ticket::InvalidTicketNumber| ServiceError::Invalid(e.to_string()))?;
+                tickets::by_number(&self.db, number).await?
+            }
+            None => tickets::of_reporter(&self.db, person.id, 20)
+                .await?
+                .into_iter()
+                .find(|t| t.status == TicketStatus::Open.as_str()),
+        };
+        let Some(row) = row else { return Ok(t!("chat.no_ticket", locale = locale).into_owned()) };
+        // A reporter sees their own tickets; staff see every ticket.
+        let staff = person.roles.iter().any(|r| *r != Role::Reporter);
+        if row.reporter_id != person.id && !staff {
+            return Err(ServiceError::NotFound(row.number));
+        }
+        let details = self.details(TicketRef::Id(row.id)).await?;
+        let tz = self.sop.calendar.timezone();
+        let status = row.status.parse().unwrap_or(TicketStatus::Open);
+        let who = details.assignees.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+        Ok(t!(
+            "chat.status",
+            locale = locale,
+            number = row.number,
+            status = i18n::status(locale, status),
+            step = self.step_name(&row, locale),
+            who = if who.is_empty() { "-".to_owned() } else { who },
+            due = details.sla.overall_due.map_or_else(|| "-".to_owned(), |d| i18n::datetime(locale, d, tz))
+        )
+        .into_owned())
+    }
+
+    async fn mine(&self, person: &PersonRecord, locale: &str) -> Result<String, ServiceError> {
+        let rows = tickets::of_reporter(&self.db, person.id, MAX_LINES as u64).await?;
+        if rows.is_empty() {
+            return Ok(t!("chat.no_ticket", locale = locale).into_owned());
+        }
+        let mut out = t!("chat.mine_title", locale = locale).into_owned();
+        for row in rows {
+            let status = row.status.parse().unwrap_or(TicketStatus::Open);
+            out.push('\n');
+            out.push_str(&t!(
+                "chat.mine_row",
+                locale = locale,
+                number = row.number,
+                status = i18n::status(locale, status),
+                step = self.step_name(&row, locale)
+            ));
+        }
+        Ok(out)
+    }
+
+    async fn queue(&self, person: &PersonRecord, locale: &str) -> Result<String, ServiceError> {
+        let open = tickets::open(&self.db).await?;
+        let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
+        let mut assigned = std::collections::HashMap::<i64, Vec<i64>>::new();
+        for (ticket, person_id) in tickets::assignees_of(&self.db, &ids).await? {
+            assigned.entry(ticket).or_default().push(person_id);
+        }
+        let now = self.clock.now();
+        let mut mine = Vec::new();
+        for row in open {
+            let Some(step) = self.sop.sop.step(&row.step) else { continue };
+            let people = assigned.get(&row.id);
+            let acts = match step.role {
+                Role::Reporter => false,
+                Role::Technician => match people {
+                    Some(list) => list.contains(&person.id),
+                    None => person.roles.contains(&Role::Technician),
+                },
+                role => person.roles.contains(&role),
+            };
+            if acts {
+                let sla = self.sla_of(&self.db, &row, now).await?;
+                let due = sla.current().and_then(|v| v.due).or(sla.overall_due);
+                mine.push((due, row));
+            }
+        }
+        if mine.is_empty() {
+            return Ok(t!("chat.queue_empty", locale = locale).into_owned());
+        }
+        // Soonest due first; tickets without any limit last.
+        mine.sort_by_key(|(due, row)| (due.is_none(), *due, row.id));
+        let tz = self.sop.calendar.timezone();
+        let mut out = t!("chat.queue_title", locale = locale, count = mine.len()).into_owned();
+        for (due, row) in mine.into_iter().take(MAX_LINES) {
+            let late = due.is_some_and(|d| d < now);
+            out.push('\n');
+            out.push_str(&t!(
+                "chat.queue_row",
+                locale = locale,
+                number = row.number,
+                step = self.step_name(&row, locale),
+                due = due.map_or_else(|| "-".to_owned(), |d| i18n::datetime(locale, d, tz)),
+                late = if late { t!("chat.late_mark", locale = locale) } else { "".into() }
+            ));
+        }
+        Ok(out)
+    }
+
+    fn step_name(&self, row: &TicketRow, locale: &str) -> String {
+        self.sop.sop.step(&row.step).map_or_else(|| row.step.clone(), |s| s.display_name(locale).to_owned())
+    }
+}
+
+fn help(person: &PersonRecord, locale: &str) -> String {
+    let staff = person.roles.iter().any(|r| *r != Role::Reporter);
+    let key = if staff { "chat.help_staff" } else { "chat.help_reporter" };
+    t!(key, locale = locale, name = person.name).into_owned()
+}
