@@ -121,6 +121,16 @@ impl Running {
             .to_owned()
     }
 
+    /// A new report, forwarded by the helpdesk's button: the Kasi has a card (message 1).
+    async fn forwarded_to_kasi(&self) -> i64 {
+        let ticket = self.report().await;
+        eventually("the helpdesk card", || async { !self.fake.sent_to(HELPDESK).is_empty() }).await;
+        let data = Running::button(&self.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi");
+        self.fake.push_update(self.fake.callback_from(HELPDESK, 1, &data));
+        eventually("the kasi card", || async { !self.fake.sent_to(KASI).is_empty() }).await;
+        ticket
+    }
+
     fn answers(&self) -> Vec<String> {
         self.fake
             .calls("answerCallbackQuery")
@@ -216,14 +226,7 @@ async fn forged_buttons_and_strangers_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_button_that_needs_a_reason_asks_for_it_and_the_next_message_completes_it() {
     let r = start().await;
-    let ticket = r.report().await;
-    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
-    r.fake.push_update(r.fake.callback_from(
-        HELPDESK,
-        1,
-        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
-    ));
-    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    let ticket = r.forwarded_to_kasi().await;
     let kasi_card = r.fake.sent_to(KASI).remove(0);
 
     r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&kasi_card, "Kembalikan")));
@@ -248,14 +251,7 @@ async fn a_button_that_needs_a_reason_asks_for_it_and_the_next_message_completes
 #[tokio::test]
 async fn set_priority_offers_the_priorities_and_a_second_tap_sets_it() {
     let r = start().await;
-    let ticket = r.report().await;
-    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
-    r.fake.push_update(r.fake.callback_from(
-        HELPDESK,
-        1,
-        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
-    ));
-    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    let ticket = r.forwarded_to_kasi().await;
 
     r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&r.fake.sent_to(KASI)[0], "Atur prioritas")));
     eventually("the priority picker", || async { r.fake.sent_to(KASI).len() == 2 }).await;
@@ -276,14 +272,7 @@ async fn set_priority_offers_the_priorities_and_a_second_tap_sets_it() {
 #[tokio::test]
 async fn a_field_fix_is_finished_with_a_captioned_photo_that_reaches_the_reporter() {
     let r = start().await;
-    let ticket = r.report().await;
-    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
-    r.fake.push_update(r.fake.callback_from(
-        HELPDESK,
-        1,
-        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
-    ));
-    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    let ticket = r.forwarded_to_kasi().await;
     r.fake.push_update(r.fake.callback_from(KASI, 1, &Running::button(&r.fake.sent_to(KASI)[0], "Kunjungan lapangan")));
     eventually("the technician card", || async { !r.fake.sent_to(TECH).is_empty() }).await;
 
@@ -311,14 +300,7 @@ async fn a_field_fix_is_finished_with_a_captioned_photo_that_reaches_the_reporte
 #[tokio::test]
 async fn commands_answer_the_reporter_the_official_and_a_stranger() {
     let r = start().await;
-    let ticket = r.report().await;
-    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
-    r.fake.push_update(r.fake.callback_from(
-        HELPDESK,
-        1,
-        &Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi"),
-    ));
-    eventually("the kasi card", || async { !r.fake.sent_to(KASI).is_empty() }).await;
+    let ticket = r.forwarded_to_kasi().await;
 
     r.fake.push_update(r.fake.message_from(REPORTER, "/status"));
     r.fake.push_update(r.fake.message_from(KASI, "/antrian"));

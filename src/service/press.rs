@@ -79,20 +79,7 @@ impl Helpdesk {
             attachments: Vec::new(),
         };
         let origin = Origin { update: Some(press.update_id.clone()), card: press.card.clone() };
-        Ok(match self.act_from(request, origin).await {
-            Ok(acted) => PressOutcome::Done {
-                answer: t!(
-                    "press.done",
-                    locale = locale,
-                    number = acted.number,
-                    action = i18n::past(locale, kind.as_str())
-                )
-                .into_owned(),
-            },
-            Err(ServiceError::Duplicate) => PressOutcome::Duplicate,
-            Err(err) if err.is_internal() => return Err(err),
-            Err(err) => PressOutcome::Refused { answer: err.localized(locale, tz) },
-        })
+        outcome(self.act_from(request, origin).await, locale, tz)
     }
 
     /// A text message from a person with an open question completes that action. `None`
@@ -154,33 +141,16 @@ impl Helpdesk {
             attachments,
         };
         let origin = Origin { update: Some(update_id.to_owned()), card };
-        Ok(Some(match self.act_from(request, origin).await {
-            Ok(acted) => PressOutcome::Done {
-                answer: t!(
-                    "press.done",
-                    locale = locale,
-                    number = acted.number,
-                    action = i18n::past(locale, kind.as_str())
-                )
-                .into_owned(),
-            },
-            Err(ServiceError::Duplicate) => PressOutcome::Duplicate,
-            Err(err) if err.is_internal() => return Err(err),
-            // Something the person can fix in their next message: the question stays open.
-            Err(
-                err @ ServiceError::Refused {
-                    refusal: Refusal::TooFewPhotos { .. } | Refusal::EtaInPast | Refusal::Missing(_),
-                    ..
-                },
-            ) => PressOutcome::Refused { answer: err.localized(locale, tz) },
-            Err(err) => {
-                // Otherwise the question is settled: a refused answer must not linger.
-                let txn = self.db.begin().await?;
-                inbound::clear_pending(&txn, person.id).await?;
-                txn.commit().await?;
-                PressOutcome::Refused { answer: err.localized(locale, tz) }
-            }
-        }))
+        let result = self.act_from(request, origin).await;
+        if let Err(err) = &result
+            && settles_the_question(err)
+        {
+            // The answer was refused for good: the question must not linger.
+            let txn = self.db.begin().await?;
+            inbound::clear_pending(&txn, person.id).await?;
+            txn.commit().await?;
+        }
+        outcome(result, locale, tz).map(Some)
     }
 
     /// The choices of an assign or priority button, sent as a message with one button per
@@ -285,4 +255,33 @@ fn command(action: &ButtonAction, note: Option<&str>) -> Command {
     command.to = action.to.clone().map(Target::from);
     command.note = note.map(str::to_owned);
     command
+}
+
+/// The person's answer to a press or a reply, from what [`Helpdesk::act_from`] returned.
+fn outcome(
+    result: Result<super::Acted, ServiceError>,
+    locale: &str,
+    tz: chrono_tz::Tz,
+) -> Result<PressOutcome, ServiceError> {
+    match result {
+        Ok(acted) => {
+            let action = i18n::past(locale, acted.transition.kind.as_str());
+            Ok(PressOutcome::Done {
+                answer: t!("press.done", locale = locale, number = acted.number, action = action).into_owned(),
+            })
+        }
+        Err(ServiceError::Duplicate) => Ok(PressOutcome::Duplicate),
+        Err(err) if err.is_internal() => Err(err),
+        Err(err) => Ok(PressOutcome::Refused { answer: err.localized(locale, tz) }),
+    }
+}
+
+/// Refusals the person can fix in their next message (a photo, a readable time) keep the
+/// question open; any other refusal settles it.
+fn settles_the_question(err: &ServiceError) -> bool {
+    let fixable = matches!(
+        err,
+        ServiceError::Refused { refusal: Refusal::TooFewPhotos { .. } | Refusal::EtaInPast | Refusal::Missing(_), .. }
+    );
+    !fixable && !err.is_internal() && !matches!(err, ServiceError::Duplicate)
 }
