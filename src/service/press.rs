@@ -65,8 +65,9 @@ impl Helpdesk {
                 priority = usize::try_from(arg).ok().and_then(|i| Priority::ALL.get(i)).copied();
             }
         }
-        if needs.note || needs.eta || needs.device || self.needs_photos(&press.action).await? {
-            return self.ask_for_note(&press, person.id, locale).await;
+        let photos = self.needs_photos(&press.action).await?;
+        if needs.note || needs.eta || needs.device || photos {
+            return self.ask_for_note(&press, person.id, locale, photos).await;
         }
         let mut command = command(&press.action, None);
         command.priority = priority;
@@ -218,7 +219,13 @@ impl Helpdesk {
             .is_some_and(|def| def.min_photos > 0))
     }
 
-    async fn ask_for_note(&self, press: &Press, person_id: i64, locale: &str) -> Result<PressOutcome, ServiceError> {
+    async fn ask_for_note(
+        &self,
+        press: &Press,
+        person_id: i64,
+        locale: &str,
+        photos: bool,
+    ) -> Result<PressOutcome, ServiceError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         if !inbound::remember(&txn, press.channel, &press.update_id, now).await? {
@@ -238,7 +245,6 @@ impl Helpdesk {
         };
         inbound::set_pending(&txn, pending).await?;
         txn.commit().await?;
-        let photos = press.action.kind == ActionKind::Resolve && self.needs_photos(&press.action).await?;
         let key = if photos {
             "press.ask_resolve_photo".to_owned()
         } else {

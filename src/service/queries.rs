@@ -109,6 +109,11 @@ impl Helpdesk {
             assigned.entry(ticket).or_default().push(person_id);
         }
         let now = self.clock.now();
+        // Every open ticket's history in one query, for the SLA of those that are this person's.
+        let mut history = std::collections::HashMap::<i64, Vec<_>>::new();
+        for event in tickets::events_of(&self.db, &ids).await? {
+            history.entry(event.ticket_id).or_default().push(event);
+        }
         let mut mine = Vec::new();
         for row in open {
             let Some(step) = self.sop.sop.step(&row.step) else { continue };
@@ -122,7 +127,7 @@ impl Helpdesk {
                 role => person.roles.contains(&role),
             };
             if acts {
-                let sla = self.sla_of(&self.db, &row, now).await?;
+                let sla = self.evaluate(&row, history.get(&row.id).map_or(&[][..], Vec::as_slice), now);
                 let due = sla.current().and_then(|v| v.due).or(sla.overall_due);
                 mine.push((due, row));
             }
