@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::sop::ActionKind;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundMessage {
     pub text: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -18,6 +18,54 @@ pub struct OutboundMessage {
     /// sending a new one; its buttons go away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edit: Option<String>,
+    /// Answers to a question the bot asked in a conversation (a language, an organisation,
+    /// Kirim/Ubah/Batal), shown after the ticket buttons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<ChoiceButton>,
+    /// Offer the platform's "share my phone number" button, with this label, where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_contact: Option<String>,
+    /// The phone number was given: take the share button away again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contact_done: bool,
+}
+
+impl OutboundMessage {
+    pub fn text(text: impl Into<String>) -> Self {
+        OutboundMessage { text: text.into(), ..Default::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceButton {
+    pub label: String,
+    pub choice: Choice,
+}
+
+/// An answer picked by button in a conversation. `revision` is the conversation's revision
+/// when the question was asked: an answer to an earlier question is refused as stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub revision: i32,
+    pub pick: Pick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// Index in [`crate::i18n::LOCALES`].
+    Locale(u8),
+    Org(i64),
+    /// A page of the organisation list.
+    Page(u32),
+    /// Index in [`crate::domain::ticket::Category::ALL`].
+    Category(u8),
+    Skip,
+    Submit,
+    Edit,
+    /// Which part of the draft to change (index in the draft's editable fields).
+    Field(u8),
+    Cancel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +97,10 @@ pub mod kind {
     pub const WITHDRAWN: &str = "withdrawn";
     pub const CARD_EDIT: &str = "card_edit";
     pub const PICKER: &str = "picker";
+    /// A conversation's question or answer (registration, a report being written, a search).
+    pub const CONVERSATION: &str = "conversation";
+    /// A new ticket copied to the office's team group.
+    pub const TEAM_COPY: &str = "team_copy";
     /// The SLA worker: a share of a step's limit has passed.
     pub const SLA_REMINDER: &str = "sla_reminder";
     /// The SLA worker: a limit was breached (to the actors, one level up, complaint officials).

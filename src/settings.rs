@@ -25,6 +25,17 @@ pub struct Settings {
     /// many messages a second overall (Telegram's documented limits by default).
     pub telegram_chat_interval_ms: u64,
     pub telegram_per_second: usize,
+    /// `TELEGRAM_BOT_USERNAME` (without @): invite links are `https://t.me/<name>?start=<code>`.
+    pub telegram_bot_username: Option<String>,
+    /// `TELEGRAM_WEBHOOK_URL`: receive updates by webhook at this public HTTPS address
+    /// (its path is served by SIGAP's own HTTP server) instead of long polling. Required
+    /// with several replicas: only one process may poll.
+    pub telegram_webhook_url: Option<String>,
+    /// `TELEGRAM_WEBHOOK_SECRET`: what Telegram sends back in `X-Telegram-Bot-Api-Secret-Token`;
+    /// derived from the token when not set.
+    pub telegram_webhook_secret: Option<SecretString>,
+    /// `TELEGRAM_TEAM_CHAT`: a group chat id that gets a copy of every new ticket.
+    pub telegram_team_chat: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +73,25 @@ impl Settings {
             telegram_api_url: get("TELOXIDE_API_URL"),
             telegram_chat_interval_ms: number(&get, "SIGAP_TELEGRAM_CHAT_INTERVAL_MS", 1000)?,
             telegram_per_second: number(&get, "SIGAP_TELEGRAM_PER_SECOND", 30)?,
+            telegram_bot_username: get("TELEGRAM_BOT_USERNAME").map(|n| n.trim().trim_start_matches('@').to_owned()),
+            telegram_webhook_url: match get("TELEGRAM_WEBHOOK_URL") {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
+                Some(url) => {
+                    return Err(SettingsError::Invalid {
+                        name: "TELEGRAM_WEBHOOK_URL",
+                        reason: format!("`{url}`: expected an https:// address"),
+                    });
+                }
+                None => None,
+            },
+            telegram_webhook_secret: get("TELEGRAM_WEBHOOK_SECRET").map(SecretString::from),
+            telegram_team_chat: match get("TELEGRAM_TEAM_CHAT") {
+                Some(id) => Some(id.trim().parse().map_err(|_| SettingsError::Invalid {
+                    name: "TELEGRAM_TEAM_CHAT",
+                    reason: format!("`{id}`: expected a chat id such as -1001234567890"),
+                })?),
+                None => None,
+            },
         })
     }
 

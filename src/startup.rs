@@ -11,11 +11,11 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::channels::telegram::{CallbackCodec, TelegramPoller};
+use crate::channels::telegram::{CallbackCodec, TelegramPoller, webhook};
 use crate::clock::{Clock, SystemClock};
 use crate::config;
 use crate::delivery::{DeliveryWorker, Pacer, RetryPolicy, Sender};
@@ -29,7 +29,13 @@ pub struct Application {
     router: Router,
     desk: Helpdesk,
     delivery: Option<DeliveryWorker>,
-    telegram: Option<TelegramPoller>,
+    telegram: Option<TelegramMode>,
+}
+
+/// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
+enum TelegramMode {
+    Polling(TelegramPoller),
+    Webhook { updates: Arc<TelegramPoller>, url: String, secret: Arc<str> },
 }
 
 impl Application {
@@ -55,6 +61,12 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let desk = Helpdesk::new(db.clone(), Arc::new(loaded), clock.clone(), settings.data_dir.clone())
             .with_metrics(metrics.clone());
+        let desk = match settings.telegram_team_chat {
+            Some(chat) if settings.telegram_token.is_some() => {
+                desk.with_team_chat(crate::domain::ticket::Channel::Telegram, chat.to_string())
+            }
+            _ => desk,
+        };
         let delivery = (!senders.is_empty()).then(|| {
             senders.into_iter().fold(
                 DeliveryWorker::new(db, clock, settings.data_dir.clone(), RetryPolicy::default())
@@ -68,14 +80,27 @@ impl Application {
         }
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
-        let router = routes(desk.clone());
+        let mut router = routes(desk.clone());
         let telegram = match &settings.telegram_token {
             Some(token) => {
                 let token = token.expose_secret();
                 let bot = crate::channels::telegram::bot(token, settings.telegram_api_url.as_deref())
                     .map_err(anyhow::Error::msg)?;
                 let sop = Arc::new(desk.sop().sop.clone());
-                Some(TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop))
+                let updates = TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop);
+                Some(match &settings.telegram_webhook_url {
+                    Some(url) => {
+                        let path = webhook::route_path(url).map_err(anyhow::Error::msg)?;
+                        let configured = settings.telegram_webhook_secret.as_ref().map(|s| s.expose_secret());
+                        let secret: Arc<str> = webhook::secret(configured, token).into();
+                        let updates = Arc::new(updates);
+                        let state = webhook::WebhookState { updates: updates.clone(), secret: secret.clone() };
+                        router = router.merge(Router::new().route(&path, post(webhook::receive)).with_state(state));
+                        tracing::info!(%path, "Telegram updates by webhook");
+                        TelegramMode::Webhook { updates, url: url.clone(), secret }
+                    }
+                    None => TelegramMode::Polling(updates),
+                })
             }
             None => None,
         };
@@ -98,8 +123,13 @@ impl Application {
         if let Some(delivery) = self.delivery {
             workers.push(tokio::spawn(delivery.run_until(stopped.clone())));
         }
-        if let Some(telegram) = self.telegram {
-            workers.push(tokio::spawn(telegram.run_until(stopped.clone())));
+        match self.telegram {
+            Some(TelegramMode::Polling(poller)) => workers.push(tokio::spawn(poller.run_until(stopped.clone()))),
+            Some(TelegramMode::Webhook { updates, url, secret }) => {
+                // In the background: the server must already answer when Telegram first calls.
+                tokio::spawn(async move { webhook::register(&updates, &url, &secret).await });
+            }
+            None => {}
         }
         // Every replica runs one; the lease lets only one of them work at a time.
         workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_sla;
 mod m20261123_000003_inbound;
+mod m20261123_000004_conversations;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_sla::Migration),
             Box::new(m20261123_000003_inbound::Migration),
+            Box::new(m20261123_000004_conversations::Migration),
         ]
     }
 }

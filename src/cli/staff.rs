@@ -11,6 +11,7 @@ use crate::domain::role::Role;
 use crate::domain::ticket::Channel;
 use crate::i18n;
 use crate::settings::Settings;
+use crate::store::conversations::{self, NewInvite};
 use crate::store::directory::{self, NewPerson, PersonRecord};
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +36,21 @@ pub enum StaffCommand {
         #[arg(long, default_value = "id")]
         locale: String,
     },
+    /// Make a single-use link by which an official registers themselves in Telegram
+    Invite {
+        /// The role the invite gives, e.g. kasi
+        #[arg(long)]
+        role: String,
+        /// The official's name as it will appear on tickets
+        #[arg(long)]
+        name: String,
+        /// Organisation code, e.g. KOMINFO
+        #[arg(long)]
+        org: Option<String>,
+        /// Days until the invite expires
+        #[arg(long, default_value_t = 3)]
+        days: u32,
+    },
     /// List staff with roles and identities
     List,
     /// Stop a person from acting or receiving tasks (history is kept)
@@ -44,6 +60,9 @@ pub enum StaffCommand {
 pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
     match cmd {
+        StaffCommand::Invite { role, name, org, days } => {
+            invite(settings, &role, &name, org.as_deref(), days).await?;
+        }
         StaffCommand::Add { name, roles, org, telegram_id, whatsapp, locale: person_locale } => {
             // Validate everything before touching the database.
             let roles = roles
@@ -120,4 +139,53 @@ fn row(locale: &str, person: &PersonRecord) -> String {
         state = state
     )
     .into_owned()
+}
+
+async fn invite(settings: &Settings, role: &str, name: &str, org: Option<&str>, days: u32) -> Result<(), CliError> {
+    let locale = settings.locale.as_str();
+    let role: Role = role.parse().map_err(|e| CliError::new(locale, e))?;
+    if role == Role::Reporter {
+        return Err(CliError::new(locale, "--role reporter: reporters register themselves with /start"));
+    }
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::new(locale, "--name is empty"));
+    }
+    if !(1..=30).contains(&days) {
+        return Err(CliError::new(locale, format!("--days {days}: use 1 to 30")));
+    }
+    let db = connect(settings).await?;
+    let org_id = match org {
+        Some(code) => Some(
+            directory::org_by_code(&db, code)
+                .await
+                .map_err(|e| CliError::new(locale, e))?
+                .ok_or_else(|| CliError::new(locale, format!("--org `{code}`: unknown organisation")))?
+                .id,
+        ),
+        None => None,
+    };
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| CliError::new(locale, e))?;
+    let code = hex::encode(bytes);
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::days(i64::from(days));
+    let new = NewInvite { role: role.as_str().to_owned(), name: name.to_owned(), org_id, expires_at };
+    conversations::create_invite(&db, &code, new, now).await.map_err(|e| CliError::new(locale, e))?;
+    let link = match &settings.telegram_bot_username {
+        Some(bot) => format!("https://t.me/{bot}?start={code}"),
+        None => format!("/start {code}"),
+    };
+    println!(
+        "{}",
+        t!(
+            "cli.invite_made",
+            locale = locale,
+            name = name,
+            role = i18n::role(locale, role),
+            link = link,
+            expires = expires_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    );
+    Ok(())
 }

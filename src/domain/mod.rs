@@ -3,6 +3,7 @@
 //! values, and nothing here knows a database, an HTTP client or a chat platform.
 
 pub mod calendar;
+pub mod intake;
 pub mod phone;
 pub mod reminders;
 pub mod reply;

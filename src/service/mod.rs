@@ -3,6 +3,7 @@
 //! transaction; the decisions themselves come from the pure [`crate::domain::workflow`].
 
 mod act;
+mod converse;
 mod error;
 mod notify;
 mod press;
@@ -12,6 +13,7 @@ mod sla_worker;
 mod view;
 
 pub use act::{ActRequest, Acted, CardRef, Origin, TicketRef};
+pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use error::ServiceError;
 pub use press::{Press, PressOutcome};
 pub use queries::Query;
@@ -35,16 +37,24 @@ pub struct Helpdesk {
     clock: Arc<dyn Clock>,
     data_dir: PathBuf,
     metrics: Arc<Metrics>,
+    /// Group chats that get a copy of every new ticket.
+    team_chats: Vec<(crate::domain::ticket::Channel, String)>,
 }
 
 impl Helpdesk {
     pub fn new(db: DatabaseConnection, sop: Arc<LoadedSop>, clock: Arc<dyn Clock>, data_dir: PathBuf) -> Self {
-        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()) }
+        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()), team_chats: Vec::new() }
     }
 
     /// Count into the service's shared metrics instead of a private set.
     pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
         Helpdesk { metrics, ..self }
+    }
+
+    /// Copy every new ticket to this group chat (the office's team group).
+    pub fn with_team_chat(mut self, channel: crate::domain::ticket::Channel, chat: String) -> Self {
+        self.team_chats.push((channel, chat));
+        self
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {

@@ -78,7 +78,7 @@ impl Context<'_> {
                 };
                 let message = self.message(notice, person);
                 out.push(NewOutbound {
-                    person_id: person.id,
+                    person_id: Some(person.id),
                     channel,
                     address: address.to_owned(),
                     ticket_id: Some(self.ticket.id),
@@ -118,7 +118,7 @@ impl Context<'_> {
             }
             NoticeKind::Withdrawn => t!("notice.withdrawn", locale = locale, number = number).into_owned(),
         };
-        OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new(), edit: None }
+        OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new(), edit: None, ..Default::default() }
     }
 
     fn update_text(&self, locale: &str) -> String {
@@ -161,12 +161,7 @@ impl Context<'_> {
     fn card(&self, locale: &str) -> OutboundMessage {
         let number = self.ticket.number.as_str();
         let Some(step) = self.current_step() else {
-            return OutboundMessage {
-                text: self.update_text(locale),
-                buttons: Vec::new(),
-                attachments: Vec::new(),
-                edit: None,
-            };
+            return OutboundMessage::text(self.update_text(locale));
         };
         let buttons = self.buttons(step, locale);
         if step.role == Role::Reporter {
@@ -175,7 +170,13 @@ impl Context<'_> {
                 None => ("-".into(), "-".into()),
             };
             let text = t!("notice.confirm_card", locale = locale, number = number, actor = actor, note = note);
-            return OutboundMessage { text: text.into_owned(), buttons, attachments: self.photos.clone(), edit: None };
+            return OutboundMessage {
+                text: text.into_owned(),
+                buttons,
+                attachments: self.photos.clone(),
+                edit: None,
+                ..Default::default()
+            };
         }
         let tz = self.desk.sop.calendar.timezone();
         let step_due = step.limit.map(|l| self.desk.sop.calendar.due(self.now, l));
@@ -209,7 +210,7 @@ impl Context<'_> {
                 text.push_str(&t!("notice.card_note", locale = locale, note = note));
             }
         }
-        OutboundMessage { text, buttons, attachments: Vec::new(), edit: None }
+        OutboundMessage { text, buttons, attachments: Vec::new(), edit: None, ..Default::default() }
     }
 
     fn buttons(&self, step: &Step, locale: &str) -> Vec<Button> {
@@ -285,7 +286,7 @@ pub(super) fn card_edit(
         at = i18n::datetime(locale, now, tz)
     );
     NewOutbound {
-        person_id: actor.id,
+        person_id: Some(actor.id),
         channel,
         address: card.chat.clone(),
         ticket_id: None,
@@ -295,6 +296,7 @@ pub(super) fn card_edit(
             buttons: Vec::new(),
             attachments: Vec::new(),
             edit: Some(card.message_id.clone()),
+            ..Default::default()
         },
     }
 }

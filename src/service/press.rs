@@ -195,12 +195,18 @@ impl Helpdesk {
             return Ok(PressOutcome::Duplicate);
         }
         let picker = NewOutbound {
-            person_id,
+            person_id: Some(person_id),
             channel: press.channel,
             address: press.from.clone(),
             ticket_id: Some(press.action.ticket_id),
             kind: kind::PICKER,
-            message: OutboundMessage { text: text.clone(), buttons, attachments: Vec::new(), edit: None },
+            message: OutboundMessage {
+                text: text.clone(),
+                buttons,
+                attachments: Vec::new(),
+                edit: None,
+                ..Default::default()
+            },
         };
         outbox::enqueue(&txn, vec![picker], now).await?;
         txn.commit().await?;

@@ -159,7 +159,7 @@ impl Helpdesk {
     }
 }
 
-fn help(person: &PersonRecord, locale: &str) -> String {
+pub(super) fn help(person: &PersonRecord, locale: &str) -> String {
     let staff = person.roles.iter().any(|r| *r != Role::Reporter);
     let key = if staff { "chat.help_staff" } else { "chat.help_reporter" };
     t!(key, locale = locale, name = person.name).into_owned()

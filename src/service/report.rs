@@ -4,12 +4,15 @@
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{ActiveValue::Set, TransactionTrait};
 
+use rust_i18n::t;
+
 use super::{Helpdesk, ServiceError, notify};
 use crate::domain::sla;
 use crate::domain::ticket::{Category, Channel, TicketNumber, TicketStatus};
 use crate::domain::workflow::{MAX_NOTE_CHARS, notices_for_new};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::entity::{ticket, ticket_event};
+use crate::store::outbox::NewOutbound;
 use crate::store::people::{self, Orgs};
 use crate::store::tickets;
 
@@ -50,15 +53,31 @@ impl Helpdesk {
         }
         let saved =
             report.attachments.iter().map(|a| attachments::save(&self.data_dir, a)).collect::<Result<Vec<_>, _>>()?;
-
         let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let created = self.create_in(&txn, &report, description, &saved, now).await?;
+        txn.commit().await?;
+        self.metrics().tickets_created.inc();
+        tracing::info!(ticket = %created.number, "report received");
+        Ok(created)
+    }
+
+    /// Write a new ticket, its `report` event, its attachments and its first messages in the
+    /// caller's transaction (a conversation's last step commits it with its own changes).
+    pub(super) async fn create_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        report: &NewReport,
+        description: &str,
+        saved: &[attachments::SavedFile],
+        now: DateTime<Utc>,
+    ) -> Result<Created, ServiceError> {
         let loaded = &self.sop;
         let start = loaded.sop.start_step();
-        let txn = self.db.begin().await?;
         // The reporter and the ticket's organisation in one batch.
         let mut orgs = Orgs::default();
         orgs.want(report.org_id);
-        let reporter = people::records(&txn, &[report.reporter_id], &mut orgs)
+        let reporter = people::records(txn, &[report.reporter_id], &mut orgs)
             .await?
             .pop()
             .filter(|p| p.active)
@@ -69,9 +88,9 @@ impl Helpdesk {
             None => String::new(),
         };
         let local_year = now.with_timezone(&loaded.calendar.timezone()).year();
-        let number = tickets::next_number(&txn, local_year).await?;
+        let number = tickets::next_number(txn, local_year).await?;
         let row = tickets::insert(
-            &txn,
+            txn,
             ticket::ActiveModel {
                 number: Set(number.to_string()),
                 year: Set(number.year),
@@ -79,11 +98,11 @@ impl Helpdesk {
                 sop_id: Set(loaded.sop.id().to_owned()),
                 reporter_id: Set(reporter.id),
                 org_id: Set(org_id),
-                location: Set(clean(report.location)),
+                location: Set(clean(report.location.clone())),
                 category: Set(report.category.as_str().to_owned()),
                 description: Set(description.to_owned()),
                 priority: Set(None),
-                srikandi_number: Set(clean(report.srikandi_number)),
+                srikandi_number: Set(clean(report.srikandi_number.clone())),
                 step: Set(start.id.clone()),
                 status: Set(TicketStatus::Open.as_str().to_owned()),
                 isp_eta: Set(None),
@@ -96,7 +115,7 @@ impl Helpdesk {
         )
         .await?;
         let event = tickets::append_event(
-            &txn,
+            txn,
             ticket_event::ActiveModel {
                 ticket_id: Set(row.id),
                 actor_id: Set(Some(reporter.id)),
@@ -112,14 +131,14 @@ impl Helpdesk {
             },
         )
         .await?;
-        attachments::record(&txn, row.id, Some(event.id), Some(reporter.id), &saved, now).await?;
+        attachments::record(txn, row.id, Some(event.id), Some(reporter.id), saved, now).await?;
 
         let entries = [sla::StepEntry { step: start.id.clone(), at: now }];
         let sla = sla::evaluate(&loaded.sop, &loaded.calendar, &entries, None, now);
         let due = sla.overall_due.or_else(|| sla.current().and_then(|v| v.due));
         let notices = notices_for_new(&loaded.sop);
         let roles = notify::holder_roles(&loaded.sop, &notices, false);
-        let holders = people::holders_of_any(&txn, &roles, &mut orgs).await?;
+        let holders = people::holders_of_any(txn, &roles, &mut orgs).await?;
         let ctx = notify::Context {
             desk: self,
             ticket: &row,
@@ -132,11 +151,41 @@ impl Helpdesk {
             overall_due: sla.overall_due,
             now,
         };
-        crate::store::outbox::enqueue(&txn, ctx.render(&notices), now).await?;
-        txn.commit().await?;
-        self.metrics().tickets_created.inc();
-        tracing::info!(ticket = %number, "report received");
+        let mut messages = ctx.render(&notices);
+        messages.extend(self.team_copies(&row, &ctx.org_name, due));
+        crate::store::outbox::enqueue(txn, messages, now).await?;
         Ok(Created { ticket_id: row.id, number, version: row.version, due })
+    }
+}
+
+impl Helpdesk {
+    /// The new ticket as the team group reads it, in the office's language.
+    fn team_copies(&self, row: &ticket::Model, org: &str, due: Option<DateTime<Utc>>) -> Vec<NewOutbound> {
+        let tz = self.sop.calendar.timezone();
+        let locale = "id";
+        let category = row.category.parse().unwrap_or(Category::Other);
+        let text = t!(
+            "notice.team_new",
+            locale = locale,
+            number = row.number,
+            org = if org.is_empty() { "-" } else { org },
+            location = row.location.as_deref().unwrap_or("-"),
+            category = crate::i18n::category(locale, category),
+            description = row.description,
+            due = due.map_or_else(|| "-".to_owned(), |d| crate::i18n::datetime(locale, d, tz))
+        )
+        .into_owned();
+        self.team_chats
+            .iter()
+            .map(|(channel, chat)| NewOutbound {
+                person_id: None,
+                channel: *channel,
+                address: chat.clone(),
+                ticket_id: Some(row.id),
+                kind: crate::outbound::kind::TEAM_COPY,
+                message: crate::outbound::OutboundMessage::text(text.clone()),
+            })
+            .collect()
     }
 }
 

@@ -30,7 +30,7 @@ impl NewAttachment {
 }
 
 /// A file saved to disk, ready to be recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SavedFile {
     pub sha256: String,
     pub size: i64,

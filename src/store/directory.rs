@@ -140,57 +140,114 @@ pub async fn add_person(
     new: &NewPerson,
     now: DateTime<Utc>,
 ) -> Result<PersonRecord, DirectoryError> {
-    let name = new.name.trim();
-    if name.is_empty() {
-        return Err(DirectoryError::EmptyName);
-    }
     let txn = db.begin().await?;
     let org_id = match &new.org_code {
         Some(code) => Some(org_by_code(&txn, code).await?.ok_or_else(|| DirectoryError::UnknownOrg(code.clone()))?.id),
         None => None,
     };
+    let record = insert_person(&txn, new, org_id, None, now).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Insert a person in the caller's transaction (`new.org_code` is ignored for `org_id`).
+pub async fn insert_person<C: ConnectionTrait>(
+    txn: &C,
+    new: &NewPerson,
+    org_id: Option<i64>,
+    phone: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<PersonRecord, DirectoryError> {
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(DirectoryError::EmptyName);
+    }
     let person = person::ActiveModel {
         name: Set(name.to_owned()),
         org_id: Set(org_id),
         locale: Set(crate::i18n::locale(&new.locale).to_owned()),
         active: Set(true),
         preferred_channel: Set(None),
+        phone: Set(phone),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for role in &new.roles {
-        person_role::ActiveModel { person_id: Set(person.id), role: Set(role.as_str().to_owned()) }
-            .insert(&txn)
-            .await?;
+        add_role(txn, person.id, *role).await?;
     }
     for (channel, address) in &new.identities {
-        let taken = identity::Entity::find()
-            .filter(identity::Column::Channel.eq(channel.as_str()))
-            .filter(identity::Column::Address.eq(address))
-            .one(&txn)
-            .await?;
-        if let Some(taken) = taken {
-            return Err(DirectoryError::IdentityTaken {
-                channel: *channel,
-                address: address.clone(),
-                person: taken.person_id,
-            });
-        }
-        identity::ActiveModel {
-            person_id: Set(person.id),
-            channel: Set(channel.as_str().to_owned()),
-            address: Set(address.clone()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        add_identity(txn, person.id, *channel, address, now).await?;
     }
-    let record = person_record(&txn, person.id).await?.ok_or(DirectoryError::UnknownPerson(person.id))?;
-    txn.commit().await?;
-    Ok(record)
+    person_record(txn, person.id).await?.ok_or(DirectoryError::UnknownPerson(person.id))
+}
+
+/// Give a person a role they may already have.
+pub async fn add_role<C: ConnectionTrait>(txn: &C, person_id: i64, role: Role) -> Result<(), DirectoryError> {
+    person_role::Entity::insert(person_role::ActiveModel {
+        person_id: Set(person_id),
+        role: Set(role.as_str().to_owned()),
+    })
+    .on_conflict_do_nothing_on([person_role::Column::PersonId, person_role::Column::Role])
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Let a person be reached on `channel` at `address`; refused if someone else is there.
+pub async fn add_identity<C: ConnectionTrait>(
+    txn: &C,
+    person_id: i64,
+    channel: Channel,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DirectoryError> {
+    let taken = identity::Entity::find()
+        .filter(identity::Column::Channel.eq(channel.as_str()))
+        .filter(identity::Column::Address.eq(address))
+        .one(txn)
+        .await?;
+    match taken {
+        Some(taken) if taken.person_id == person_id => Ok(()),
+        Some(taken) => {
+            Err(DirectoryError::IdentityTaken { channel, address: address.to_owned(), person: taken.person_id })
+        }
+        None => {
+            identity::ActiveModel {
+                person_id: Set(person_id),
+                channel: Set(channel.as_str().to_owned()),
+                address: Set(address.to_owned()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Organisations whose name or code contains `text` (any case), by name; all when empty.
+pub async fn search_orgs<C: ConnectionTrait>(db: &C, text: &str) -> Result<Vec<organisation::Model>, DirectoryError> {
+    let all = organisation::Entity::find()
+        .filter(organisation::Column::Active.eq(true))
+        .order_by_asc(organisation::Column::Name)
+        .all(db)
+        .await?;
+    // An office has a few hundred organisations at most: filtering here keeps the match
+    // the same on SQLite and PostgreSQL (case, accents of LIKE differ between them).
+    let wanted = text.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|o| {
+            let name = o.name.to_lowercase();
+            wanted.split_whitespace().all(|w| name.contains(w) || o.code.to_lowercase() == w)
+        })
+        .collect())
 }
 
 pub async fn set_active<C: ConnectionTrait>(db: &C, id: i64, active: bool) -> Result<PersonRecord, DirectoryError> {

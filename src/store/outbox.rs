@@ -20,7 +20,8 @@ pub const FAILED: &str = "failed";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbound {
-    pub person_id: i64,
+    /// None for someone not registered yet (a newcomer being asked their name).
+    pub person_id: Option<i64>,
     pub channel: Channel,
     pub address: String,
     pub ticket_id: Option<i64>,
@@ -40,7 +41,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     for m in messages {
         let payload = serde_json::to_string(&m.message).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
         rows.push(outbox::ActiveModel {
-            person_id: Set(Some(m.person_id)),
+            person_id: Set(m.person_id),
             channel: Set(m.channel.as_str().to_owned()),
             address: Set(m.address),
             ticket_id: Set(m.ticket_id),

@@ -176,6 +176,28 @@ pub async fn list<C: ConnectionTrait>(
     query.all(db).await
 }
 
+/// Tickets whose number, description or location contains every word of `text` (any case),
+/// newest first.
+pub async fn search<C: ConnectionTrait>(db: &C, text: &str, limit: u64) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    let mut query = ticket::Entity::find().order_by_desc(ticket::Column::Id).limit(limit);
+    for word in text.split_whitespace().take(5) {
+        // LIKE's own wildcards in what a person typed are matched literally.
+        let escaped = word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let like = |column: ticket::Column| {
+            Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(column)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(like(ticket::Column::Number))
+                .add(like(ticket::Column::Description))
+                .add(like(ticket::Column::Location)),
+        );
+    }
+    query.all(db).await
+}
+
 /// Every open ticket, oldest first: what the SLA worker watches.
 pub async fn open<C: ConnectionTrait>(db: &C) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find()

@@ -48,6 +48,8 @@ pub struct Recorded {
     /// The HTTP status the fake answered with (200, 400, 403, 429, 500; 0 for a dropped
     /// connection).
     pub status: u16,
+    /// What a successful call returned (the sent `Message`, `true`, …); null otherwise.
+    pub result: Value,
 }
 
 /// A file part of a multipart request.
@@ -211,6 +213,33 @@ impl FakeTelegram {
         if let Some(caption) = caption {
             message["caption"] = json!(caption);
         }
+        json!({ "message": message })
+    }
+
+    /// A private document message (a scanned letter), `file_id` known by [`Self::add_file`].
+    pub fn document_from(&self, user_id: i64, file_id: &str, file_name: &str, caption: Option<&str>) -> Value {
+        let mut message = self.user_message(user_id);
+        message["document"] = objects::document(file_id, Some(file_name), 1000);
+        if let Some(caption) = caption {
+            message["caption"] = json!(caption);
+        }
+        json!({ "message": message })
+    }
+
+    /// A private sticker message: something SIGAP does not read.
+    pub fn sticker_from(&self, user_id: i64) -> Value {
+        let mut message = self.user_message(user_id);
+        message["sticker"] = json!({
+            "file_id": "sticker-1", "file_unique_id": "u-sticker-1", "type": "regular",
+            "width": 512, "height": 512, "is_animated": false, "is_video": false
+        });
+        json!({ "message": message })
+    }
+
+    /// A private voice note.
+    pub fn voice_from(&self, user_id: i64) -> Value {
+        let mut message = self.user_message(user_id);
+        message["voice"] = json!({ "file_id": "voice-1", "file_unique_id": "u-voice-1", "duration": 4 });
         json!({ "message": message })
     }
 

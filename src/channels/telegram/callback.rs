@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::domain::sop::{ActionKind, Sop, Target};
-use crate::outbound::ButtonAction;
+use crate::outbound::{ButtonAction, Choice, Pick};
 
 /// Telegram refuses callback data longer than this.
 pub const MAX_BYTES: usize = 64;
@@ -20,6 +20,13 @@ pub enum CallbackError {
     Forged,
     #[error("callback data too long for Telegram ({0} bytes)")]
     TooLong(usize),
+}
+
+/// What a pressed button carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tapped {
+    Action(ButtonAction),
+    Choice(Choice),
 }
 
 /// Signs and reads button data with a key derived from a secret (the bot token).
@@ -69,7 +76,62 @@ impl CallbackCodec {
         Ok(data)
     }
 
-    pub fn decode(&self, data: &str, sop: &Sop) -> Result<ButtonAction, CallbackError> {
+    /// `*r.p.mac`: a conversation's revision in base 36 and the pick (a letter and maybe a
+    /// number), signed like an action. `*` never starts an action's data.
+    pub fn encode_choice(&self, choice: &Choice) -> Result<String, CallbackError> {
+        let revision = u64::try_from(choice.revision).map_err(|_| CallbackError::Malformed)?;
+        let pick = match choice.pick {
+            Pick::Locale(i) => format!("l{}", radix36(u64::from(i))),
+            Pick::Org(id) => format!("o{}", radix36(u64::try_from(id).map_err(|_| CallbackError::Malformed)?)),
+            Pick::Page(n) => format!("p{}", radix36(u64::from(n))),
+            Pick::Category(i) => format!("c{}", radix36(u64::from(i))),
+            Pick::Field(i) => format!("f{}", radix36(u64::from(i))),
+            Pick::Skip => "s".into(),
+            Pick::Submit => "k".into(),
+            Pick::Edit => "e".into(),
+            Pick::Cancel => "x".into(),
+        };
+        let payload = format!("*{}.{pick}", radix36(revision));
+        let data = format!("{payload}.{}", self.mac(&payload));
+        if data.len() > MAX_BYTES {
+            return Err(CallbackError::TooLong(data.len()));
+        }
+        Ok(data)
+    }
+
+    /// A button's data, whichever kind it is.
+    pub fn decode_any(&self, data: &str, sop: &Sop) -> Result<Tapped, CallbackError> {
+        if data.starts_with('*') {
+            self.decode_choice(data).map(Tapped::Choice)
+        } else {
+            self.decode(data, sop).map(Tapped::Action)
+        }
+    }
+
+    fn decode_choice(&self, data: &str) -> Result<Choice, CallbackError> {
+        let payload = self.verified(data)?;
+        let (revision, pick) =
+            payload.strip_prefix('*').and_then(|p| p.split_once('.')).ok_or(CallbackError::Malformed)?;
+        let number = |s: &str| u64::from_str_radix(s, 36).map_err(|_| CallbackError::Malformed);
+        let small = |s: &str| number(s).and_then(|n| u8::try_from(n).map_err(|_| CallbackError::Malformed));
+        let (letter, rest) = pick.split_at_checked(1).ok_or(CallbackError::Malformed)?;
+        let pick = match (letter, rest) {
+            ("l", n) => Pick::Locale(small(n)?),
+            ("o", n) => Pick::Org(i64::try_from(number(n)?).map_err(|_| CallbackError::Malformed)?),
+            ("p", n) => Pick::Page(u32::try_from(number(n)?).map_err(|_| CallbackError::Malformed)?),
+            ("c", n) => Pick::Category(small(n)?),
+            ("f", n) => Pick::Field(small(n)?),
+            ("s", "") => Pick::Skip,
+            ("k", "") => Pick::Submit,
+            ("e", "") => Pick::Edit,
+            ("x", "") => Pick::Cancel,
+            _ => return Err(CallbackError::Malformed),
+        };
+        Ok(Choice { revision: i32::try_from(number(revision)?).map_err(|_| CallbackError::Malformed)?, pick })
+    }
+
+    /// The payload of signed data; `Forged` when the signature does not match.
+    fn verified<'a>(&self, data: &'a str) -> Result<&'a str, CallbackError> {
         // Data that does not even carry a signature was not made by us.
         let (payload, mac) = data.rsplit_once('.').ok_or(CallbackError::Forged)?;
         // Compare in constant time: the MAC check is what tells a forged button.
@@ -77,6 +139,11 @@ impl CallbackCodec {
         if expected.len() != mac.len() || !constant_time_eq(expected.as_bytes(), mac.as_bytes()) {
             return Err(CallbackError::Forged);
         }
+        Ok(payload)
+    }
+
+    pub fn decode(&self, data: &str, sop: &Sop) -> Result<ButtonAction, CallbackError> {
+        let payload = self.verified(data)?;
         let parts: Vec<&str> = payload.split('.').collect();
         let (ticket, version, kind, to, arg) = match parts.as_slice() {
             [t, v, k, s] => (*t, *v, *k, *s, None),
@@ -178,6 +245,32 @@ mod tests {
         let other_ticket = format!("1{}", &payload[1..]);
         assert_eq!(codec.decode(&format!("{other_ticket}.{mac}"), &sop), Err(CallbackError::Forged));
         assert_eq!(codec.decode("garbage", &sop), Err(CallbackError::Forged));
+    }
+
+    #[test]
+    fn conversation_choices_round_trip_and_are_signed() {
+        let codec = CallbackCodec::new("123:ABC");
+        let sop = sop();
+        let picks = [
+            Pick::Locale(1),
+            Pick::Org(9_876_543_210),
+            Pick::Page(41),
+            Pick::Category(5),
+            Pick::Field(255),
+            Pick::Skip,
+            Pick::Submit,
+            Pick::Edit,
+            Pick::Cancel,
+        ];
+        for pick in picks {
+            let choice = Choice { revision: 1_000_000, pick };
+            let data = codec.encode_choice(&choice).unwrap();
+            assert!(data.len() <= MAX_BYTES, "{data}");
+            assert_eq!(codec.decode_any(&data, &sop).unwrap(), Tapped::Choice(choice));
+        }
+        let data = codec.encode_choice(&Choice { revision: 3, pick: Pick::Org(7) }).unwrap();
+        let edited = data.replacen("o7", "o8", 1);
+        assert_eq!(codec.decode_any(&edited, &sop), Err(CallbackError::Forged));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Telegram through teloxide: sending the outbox (text, inline keyboards, photos, card
-//! edits) and receiving updates by long polling (button presses and the reasons they ask
-//! for). Intake by message, onboarding and commands come with the rest of the channel.
+//! edits, the phone-sharing keyboard) and receiving updates by long polling or by webhook,
+//! handed to the core as presses, messages and commands.
 
 pub mod callback;
 pub mod poller;
 pub mod sender;
+pub mod webhook;
 
 pub use callback::{CallbackCodec, CallbackError};
 pub use poller::TelegramPoller;

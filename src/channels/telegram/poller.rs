@@ -3,9 +3,9 @@
 //! each update id in the same transaction as its effect, so one delivered twice, after a
 //! crash or a restart, changes nothing the second time.
 //!
-//! Today this handles button presses and the text that completes an action a button
-//! started (a reason). Reporting by message, onboarding and commands come with the rest of
-//! the Telegram channel.
+//! Commands that only read (status, queues) are answered at once; everything else — a
+//! button press, a reason typed after one, a newcomer's registration, a report written in
+//! messages — goes to the core, which queues its answers in the outbox.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +15,13 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
 
-use super::callback::CallbackCodec;
+use super::callback::{CallbackCodec, Tapped};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
-use crate::service::{CardRef, Helpdesk, Press, PressOutcome, Query, ServiceError};
+use crate::service::{
+    Body, CardRef, ChatCommand, Helpdesk, Incoming, Press, PressOutcome, Query, Received, ServiceError,
+};
 use crate::store::attachments::NewAttachment;
 
 /// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
@@ -87,7 +89,16 @@ impl TelegramPoller {
         }
     }
 
-    async fn handle(&self, update: &Update) -> Result<(), ServiceError> {
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    pub fn helpdesk(&self) -> &Helpdesk {
+        &self.desk
+    }
+
+    /// Take one update's effect; an error means nothing was committed and it may come again.
+    pub async fn handle(&self, update: &Update) -> Result<(), ServiceError> {
         let update_id = update.id.0.to_string();
         match &update.kind {
             UpdateKind::CallbackQuery(query) => self.on_press(&update_id, query).await,
@@ -98,43 +109,82 @@ impl TelegramPoller {
 
     async fn on_message(&self, update_id: &str, message: &Message) -> Result<(), ServiceError> {
         let Some(from) = message.from.as_ref() else { return Ok(()) };
+        let sender = from.id.0.to_string();
+        let private = message.chat.is_private();
         let text = message.text().or(message.caption()).unwrap_or_default();
-        let attachments = match self.files_of(message).await {
+        match command(text) {
+            Some(Command::Query(query)) => {
+                let answer = match self.desk.query(Channel::Telegram, &sender, query).await {
+                    Ok(answer) => answer,
+                    Err(err) if err.is_internal() => return Err(err),
+                    Err(err) => err.localized(self.locale_of(&sender).await, self.desk.sop().calendar.timezone()),
+                };
+                self.reply(message.chat.id, answer).await;
+                return Ok(());
+            }
+            // Registration and reports happen in a private chat, not in a team group.
+            Some(Command::Chat(command)) if private => {
+                return self.receive(update_id, &sender, message.chat.id, Body::Command(command)).await;
+            }
+            Some(Command::Chat(_)) => return Ok(()),
+            None if !private => return Ok(()),
+            None => {}
+        }
+        if let Some(contact) = message.contact() {
+            let own = contact.user_id.is_some_and(|id| id == from.id);
+            let body = Body::Contact { phone: contact.phone_number.clone(), own };
+            return self.receive(update_id, &sender, message.chat.id, body).await;
+        }
+        let files = match self.files_of(message).await {
             Ok(files) => files,
             Err(reason) => {
                 // Retrying the update could loop on a file that never comes: ask for it again.
                 tracing::warn!(update = %update_id, %reason, "attachment not fetched");
-                let locale = self.locale_of(&from.id.0.to_string()).await;
+                let locale = self.locale_of(&sender).await;
                 self.reply(message.chat.id, t!("press.file_failed", locale = locale).into_owned()).await;
                 return Ok(());
             }
         };
-        if text.is_empty() && attachments.is_empty() {
-            return Ok(());
+        if text.is_empty() && files.is_empty() {
+            return self.receive(update_id, &sender, message.chat.id, Body::Unsupported).await;
         }
-        let sender = from.id.0.to_string();
-        if let Some(query) = command(text) {
-            let answer = match self.desk.query(Channel::Telegram, &sender, query).await {
-                Ok(answer) => answer,
-                Err(err) if err.is_internal() => return Err(err),
-                Err(err) => err.localized(self.locale_of(&sender).await, self.desk.sop().calendar.timezone()),
-            };
-            self.reply(message.chat.id, answer).await;
-            return Ok(());
-        }
-        let outcome = self.desk.answer_pending(Channel::Telegram, update_id, &sender, text, attachments).await?;
+        // A message that answers the question a ticket's button asked finishes that action.
+        let outcome = self.desk.answer_pending(Channel::Telegram, update_id, &sender, text, files.clone()).await?;
         match outcome {
             Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
                 self.reply(message.chat.id, answer).await;
+                Ok(())
             }
-            Some(PressOutcome::Duplicate) => {}
-            // Intake by message is not built yet: say what the bot can do rather than stay silent.
+            Some(PressOutcome::Duplicate) => Ok(()),
             None => {
-                let help = self.desk.query(Channel::Telegram, &sender, Query::Help).await?;
-                self.reply(message.chat.id, help).await;
+                let body = if files.is_empty() {
+                    Body::Text(text.to_owned())
+                } else {
+                    Body::Files { caption: text.to_owned(), files }
+                };
+                self.receive(update_id, &sender, message.chat.id, body).await
             }
         }
-        Ok(())
+    }
+
+    /// Hand a message to the core's conversation; it queues the answers itself.
+    async fn receive(&self, update_id: &str, sender: &str, chat: ChatId, body: Body) -> Result<(), ServiceError> {
+        let incoming = Incoming {
+            channel: Channel::Telegram,
+            update_id: update_id.to_owned(),
+            sender: sender.to_owned(),
+            reply_to: chat.0.to_string(),
+            body,
+        };
+        match self.desk.receive(incoming).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.is_internal() => Err(err),
+            Err(err) => {
+                let locale = self.locale_of(sender).await;
+                self.reply(chat, err.localized(locale, self.desk.sop().calendar.timezone())).await;
+                Ok(())
+            }
+        }
     }
 
     /// The photo (largest size) or document of a message, downloaded.
@@ -162,8 +212,28 @@ impl TelegramPoller {
     async fn on_press(&self, update_id: &str, query: &CallbackQuery) -> Result<(), ServiceError> {
         let from = query.from.id.0.to_string();
         let Some(data) = query.data.as_deref() else { return self.answer(query, None).await };
-        let action = match self.codec.decode(data, &self.sop) {
-            Ok(action) => action,
+        let action = match self.codec.decode_any(data, &self.sop) {
+            Ok(Tapped::Action(action)) => action,
+            Ok(Tapped::Choice(choice)) => {
+                let chat = match &query.message {
+                    Some(message) => message.chat().id,
+                    None => ChatId(query.from.id.0 as i64),
+                };
+                let incoming = Incoming {
+                    channel: Channel::Telegram,
+                    update_id: update_id.to_owned(),
+                    sender: from.clone(),
+                    reply_to: chat.0.to_string(),
+                    body: Body::Choice(choice),
+                };
+                let toast = match self.desk.receive(incoming).await {
+                    Ok(Received::Handled { toast }) => toast,
+                    Ok(Received::Duplicate) => None,
+                    Err(err) if err.is_internal() => return Err(err),
+                    Err(err) => Some(err.localized(self.locale_of(&from).await, self.desk.sop().calendar.timezone())),
+                };
+                return self.answer(query, toast).await;
+            }
             Err(err) => {
                 tracing::warn!(%err, user = %from, data, "refused a forged or malformed button");
                 let locale = self.locale_of(&from).await;
@@ -202,12 +272,15 @@ impl TelegramPoller {
     }
 
     /// The command menu in both languages (Indonesian as the default).
-    async fn register_commands(&self) {
+    pub async fn register_commands(&self) {
         for locale in crate::i18n::LOCALES {
             let commands = vec![
+                BotCommand::new("lapor", t!("chat.cmd_report", locale = locale)),
                 BotCommand::new("status", t!("chat.cmd_status", locale = locale)),
                 BotCommand::new("tiket", t!("chat.cmd_mine", locale = locale)),
                 BotCommand::new("antrian", t!("chat.cmd_queue", locale = locale)),
+                BotCommand::new("cari", t!("chat.cmd_search", locale = locale)),
+                BotCommand::new("batal", t!("chat.cmd_cancel", locale = locale)),
                 BotCommand::new("bantuan", t!("chat.cmd_help", locale = locale)),
             ];
             let request = self.bot.set_my_commands(commands);
@@ -218,9 +291,11 @@ impl TelegramPoller {
         }
     }
 
+    /// Answer in `chat` through the outbox, so this answer keeps its place among the
+    /// messages the core queued for the same chat.
     async fn reply(&self, chat: ChatId, text: String) {
-        if let Err(err) = self.bot.send_message(chat, text).await {
-            tracing::warn!(%err, "reply");
+        if let Err(err) = self.desk.say(Channel::Telegram, &chat.0.to_string(), text).await {
+            tracing::warn!(%err, "reply not queued");
         }
     }
 
@@ -232,18 +307,32 @@ impl TelegramPoller {
     }
 }
 
-/// A Telegram command (`/status@SigapBot GJ-2026-000001`) as a core query; `None` for text
-/// that is not a command. Unknown commands get the help.
-pub fn command(text: &str) -> Option<Query> {
+/// A Telegram command, read into what the core understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Answered at once from the database.
+    Query(Query),
+    /// Part of a conversation (registration, a report, a search).
+    Chat(ChatCommand),
+}
+
+/// A Telegram command (`/status@SigapBot GJ-2026-000001`); `None` for text that is not a
+/// command. Unknown commands get the help.
+pub fn command(text: &str) -> Option<Command> {
     let rest = text.trim().strip_prefix('/')?;
-    let mut words = rest.split_whitespace();
-    let name = words.next()?.split('@').next()?.to_lowercase();
-    let arg = words.next().map(str::to_owned);
+    let (head, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = head.split('@').next()?.to_lowercase();
+    let tail = tail.trim();
+    let arg = tail.split_whitespace().next().map(str::to_owned);
     Some(match name.as_str() {
-        "status" => Query::Status(arg),
-        "tiket" | "tickets" => Query::Mine,
-        "antrian" | "queue" => Query::Queue,
-        _ => Query::Help,
+        "status" => Command::Query(Query::Status(arg)),
+        "tiket" | "tickets" => Command::Query(Query::Mine),
+        "antrian" | "queue" => Command::Query(Query::Queue),
+        "start" => Command::Chat(ChatCommand::Start(arg)),
+        "lapor" | "report" => Command::Chat(ChatCommand::Report),
+        "batal" | "cancel" => Command::Chat(ChatCommand::Cancel),
+        "cari" | "search" => Command::Chat(ChatCommand::Search(tail.to_owned())),
+        _ => Command::Query(Query::Help),
     })
 }
 
@@ -261,10 +350,17 @@ mod tests {
 
     #[test]
     fn commands_are_read_with_or_without_the_bot_name() {
-        assert_eq!(command("/status@SigapBot GJ-2026-000001"), Some(Query::Status(Some("GJ-2026-000001".into()))));
-        assert_eq!(command("/tiket"), Some(Query::Mine));
-        assert_eq!(command("/antrian"), Some(Query::Queue));
-        assert_eq!(command("/halo"), Some(Query::Help));
+        let query = |q| Some(Command::Query(q));
+        let chat = |c| Some(Command::Chat(c));
+        assert_eq!(command("/status@SigapBot GJ-2026-000001"), query(Query::Status(Some("GJ-2026-000001".into()))));
+        assert_eq!(command("/tiket"), query(Query::Mine));
+        assert_eq!(command("/antrian"), query(Query::Queue));
+        assert_eq!(command("/halo"), query(Query::Help));
+        assert_eq!(command("/start a1b2c3"), chat(ChatCommand::Start(Some("a1b2c3".into()))));
+        assert_eq!(command("/start"), chat(ChatCommand::Start(None)));
+        assert_eq!(command("/lapor"), chat(ChatCommand::Report));
+        assert_eq!(command("/batal@SigapBot"), chat(ChatCommand::Cancel));
+        assert_eq!(command("/cari ruang server"), chat(ChatCommand::Search("ruang server".into())));
         assert_eq!(command("Internet mati"), None);
     }
 }

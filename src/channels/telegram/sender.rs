@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId};
+use teloxide::types::{
+    ButtonRequest, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup,
+    KeyboardRemove, MessageId, ReplyMarkup,
+};
 use teloxide::{ApiError, RequestError};
 
 use super::callback::CallbackCodec;
@@ -29,19 +32,37 @@ impl TelegramSender {
         TelegramSender { bot, codec, sop }
     }
 
-    fn keyboard(&self, delivery: &Delivery) -> Result<Option<InlineKeyboardMarkup>, SendError> {
-        if delivery.message.buttons.is_empty() {
-            return Ok(None);
-        }
+    /// The markup under the message: inline buttons (ticket actions, then conversation
+    /// choices), or the keyboard that shares the phone number, or the order to remove it.
+    fn keyboard(&self, delivery: &Delivery) -> Result<Option<ReplyMarkup>, SendError> {
+        let message = &delivery.message;
+        let refuse = |label: &str, e: super::callback::CallbackError| SendError::Permanent {
+            reason: format!("button `{label}`: {e}"),
+        };
         let mut buttons = Vec::new();
-        for button in &delivery.message.buttons {
-            let data = self
-                .codec
-                .encode(&button.action, &self.sop)
-                .map_err(|e| SendError::Permanent { reason: format!("button `{}`: {e}", button.label) })?;
+        for button in &message.buttons {
+            let data = self.codec.encode(&button.action, &self.sop).map_err(|e| refuse(&button.label, e))?;
             buttons.push(InlineKeyboardButton::callback(button.label.clone(), data));
         }
-        Ok(Some(InlineKeyboardMarkup::new(buttons.chunks(PER_ROW).map(<[_]>::to_vec))))
+        let mut rows: Vec<Vec<InlineKeyboardButton>> = buttons.chunks(PER_ROW).map(<[_]>::to_vec).collect();
+        // Choices are read one per line: organisation names and categories are long.
+        for choice in &message.choices {
+            let data = self.codec.encode_choice(&choice.choice).map_err(|e| refuse(&choice.label, e))?;
+            rows.push(vec![InlineKeyboardButton::callback(choice.label.clone(), data)]);
+        }
+        if !rows.is_empty() {
+            return Ok(Some(ReplyMarkup::InlineKeyboard(InlineKeyboardMarkup::new(rows))));
+        }
+        if let Some(label) = &message.share_contact {
+            let button = KeyboardButton::new(label.clone()).request(ButtonRequest::Contact);
+            return Ok(Some(ReplyMarkup::Keyboard(
+                KeyboardMarkup::new(vec![vec![button]]).resize_keyboard().one_time_keyboard(),
+            )));
+        }
+        if message.contact_done {
+            return Ok(Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())));
+        }
+        Ok(None)
     }
 }
 

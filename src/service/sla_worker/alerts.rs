@@ -107,12 +107,12 @@ async fn messages(
         let buttons =
             if *is_actor { notify::step_buttons(&desk.sop().sop, &w.ticket, step, locale) } else { Vec::new() };
         out.push(NewOutbound {
-            person_id: person.id,
+            person_id: Some(person.id),
             channel,
             address: address.to_owned(),
             ticket_id: Some(w.ticket.id),
             kind: if alert.escalate { kind::SLA_BREACH } else { kind::SLA_REMINDER },
-            message: OutboundMessage { text, buttons, attachments: Vec::new(), edit: None },
+            message: OutboundMessage { text, buttons, attachments: Vec::new(), edit: None, ..Default::default() },
         });
     }
     Ok(out)

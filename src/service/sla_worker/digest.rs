@@ -37,12 +37,18 @@ pub(super) async fn send_if_due(
         let Some((channel, address)) = person.contact() else { continue };
         let text = text(desk, watched, &technicians, i18n::locale(&person.locale), now);
         messages.push(NewOutbound {
-            person_id: person.id,
+            person_id: Some(person.id),
             channel,
             address: address.to_owned(),
             ticket_id: None,
             kind: kind::SLA_DIGEST,
-            message: OutboundMessage { text, buttons: Vec::new(), attachments: Vec::new(), edit: None },
+            message: OutboundMessage {
+                text,
+                buttons: Vec::new(),
+                attachments: Vec::new(),
+                edit: None,
+                ..Default::default()
+            },
         });
     }
     let count = messages.len();

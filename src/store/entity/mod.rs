@@ -2,8 +2,10 @@
 //! live in [`crate::domain`] and the store converts at its boundary.
 
 pub mod attachment;
+pub mod conversation;
 pub mod identity;
 pub mod inbound_update;
+pub mod invite;
 pub mod organisation;
 pub mod outbox;
 pub mod pending_input;

@@ -13,6 +13,8 @@ pub struct Model {
     pub locale: String,
     pub active: bool,
     pub preferred_channel: Option<String>,
+    /// E.164, as given at registration.
+    pub phone: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -70,13 +70,14 @@ async fn call(fake: &FakeTelegram, kill: &Kill, token: &str, sent_name: &str, re
             Err((code, description)) => error(code, &description),
         },
     };
-    record(fake, method, body, files, status);
+    let result = answer.get("result").cloned().unwrap_or(Value::Null);
+    fake.state().requests.push(Recorded { method: method.to_owned(), body, files, status, result });
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (code, axum::Json(answer)).into_response()
 }
 
 fn record(fake: &FakeTelegram, method: &str, body: Value, files: Vec<RecordedFile>, status: u16) {
-    fake.state().requests.push(Recorded { method: method.to_owned(), body, files, status });
+    fake.state().requests.push(Recorded { method: method.to_owned(), body, files, status, result: Value::Null });
 }
 
 /// A file part as sent: (part name, file name, bytes).

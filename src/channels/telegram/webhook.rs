@@ -1,0 +1,121 @@
+//! Receiving Telegram updates by webhook: the mode for production behind HTTPS and the only
+//! one that works with several replicas (Telegram lets one process poll, but spreads webhook
+//! calls over whoever answers). The route lives on SIGAP's own HTTP server; Telegram proves
+//! each call with the secret it was given at setWebhook, checked before the body is read.
+//!
+//! An update is answered 200 only after its effect is committed. A failure answers 500 and
+//! Telegram delivers it again later; the update id recorded with the effect makes a repeat
+//! change nothing.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, Update};
+
+use super::TelegramPoller;
+use crate::domain::ticket::Channel;
+use crate::metrics::Metrics;
+
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// The secret Telegram echoes back: configured, or derived from the bot token so that a
+/// default install needs no extra setting. Telegram allows `A-Z a-z 0-9 _ -`, up to 256.
+pub fn secret(configured: Option<&str>, token: &str) -> String {
+    match configured {
+        Some(secret) => secret.to_owned(),
+        None => {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"sigap telegram webhook v1").expect("any key");
+            mac.update(token.as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+    }
+}
+
+/// The path part of the public webhook URL, where the route is mounted.
+pub fn route_path(url: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("TELEGRAM_WEBHOOK_URL `{url}`: {e}"))?;
+    let path = parsed.path();
+    if path == "/" || path.is_empty() {
+        return Err(format!("TELEGRAM_WEBHOOK_URL `{url}`: give a path, e.g. /webhook/telegram"));
+    }
+    if ["/healthz", "/readyz", "/metrics"].contains(&path) {
+        return Err(format!("TELEGRAM_WEBHOOK_URL `{url}`: {path} is taken"));
+    }
+    Ok(path.to_owned())
+}
+
+#[derive(Clone)]
+pub struct WebhookState {
+    pub updates: Arc<TelegramPoller>,
+    pub secret: Arc<str>,
+}
+
+/// POST handler: check the secret, parse, handle, and only then answer 200.
+pub async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+    if !constant_time_eq(given, state.secret.as_bytes()) {
+        tracing::warn!("telegram webhook call without the right secret refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(err) => {
+            // Telegram would retry a 4xx/5xx forever; an update we cannot read never improves.
+            tracing::warn!(%err, "unreadable telegram update ignored");
+            return StatusCode::OK;
+        }
+    };
+    let labels = Metrics::label("channel", Channel::Telegram.as_str());
+    state.updates.helpdesk().metrics().updates_received.get_or_create(&labels).inc();
+    match state.updates.handle(&update).await {
+        Ok(()) => StatusCode::OK,
+        Err(err) => {
+            tracing::error!(%err, update = update.id.0, "telegram update failed; Telegram will retry");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+/// Tell Telegram where to deliver, with the secret; and register the command menu.
+pub async fn register(updates: &TelegramPoller, url: &str, secret: &str) {
+    let request = updates
+        .bot()
+        .set_webhook(reqwest::Url::parse(url).expect("checked at start-up"))
+        .secret_token(secret.to_owned())
+        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery]);
+    match request.await {
+        Ok(_) => tracing::info!(%url, "telegram webhook set"),
+        Err(err) => tracing::error!(%err, "setWebhook failed: Telegram updates will not arrive"),
+    }
+    updates.register_commands().await;
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_derived_from_the_token_unless_configured() {
+        let derived = secret(None, "123:ABC");
+        assert_eq!(derived.len(), 64);
+        assert!(derived.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(derived, secret(None, "123:ABD"));
+        assert_eq!(secret(Some("s3cret"), "123:ABC"), "s3cret");
+    }
+
+    #[test]
+    fn the_route_is_the_urls_path() {
+        assert_eq!(route_path("https://sigap.kominfo.go.id/webhook/telegram").unwrap(), "/webhook/telegram");
+        assert!(route_path("https://sigap.kominfo.go.id").is_err());
+        assert!(route_path("https://sigap.kominfo.go.id/metrics").is_err());
+    }
+}

@@ -1,0 +1,893 @@
+//! Talking with people who are not pressing a ticket's button: a newcomer's registration
+//! (language, organisation, name, phone), a report put together from one free-form message
+//! with follow-up questions only for what it does not say, the summary with Kirim / Ubah /
+//! Batal, an official's invite code, and the text search of tickets.
+//!
+//! Channels turn what arrived into an [`Incoming`]; every answer is queued in the outbox in
+//! the same transaction as the conversation's new state and the update's id, so a message
+//! delivered twice, or a restart in between, neither loses nor repeats a question.
+
+use rust_i18n::t;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use super::{Helpdesk, NewReport, ServiceError};
+use crate::domain::intake;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::role::Role;
+use crate::domain::ticket::{Category, Channel};
+use crate::domain::workflow::MAX_NOTE_CHARS;
+use crate::i18n;
+use crate::outbound::{Choice, ChoiceButton, OutboundMessage, Pick, kind};
+use crate::store::attachments::{self, NewAttachment, SavedFile};
+use crate::store::conversations::{self, ConversationRow};
+use crate::store::directory::{self, NewPerson, PersonRecord};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::{inbound, tickets};
+
+/// Organisations per page of the picker: with "previous" and "next" it stays within the ten
+/// rows of a WhatsApp list, and fits a phone screen on Telegram.
+pub const ORGS_PER_PAGE: usize = 8;
+/// Tickets a search answer lists.
+const MAX_FOUND: u64 = 10;
+/// Longest name a person may give; shortest is two letters.
+const MAX_NAME_CHARS: usize = 100;
+
+/// Something a person sent that is not a press on a ticket's button.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub channel: Channel,
+    /// The platform's id of the update, for exactly-once effect.
+    pub update_id: String,
+    /// The sender's platform identity (Telegram user id, E.164 number).
+    pub sender: String,
+    /// The chat to answer in.
+    pub reply_to: String,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Text(String),
+    /// Photos or documents, with the caption typed under them.
+    Files {
+        caption: String,
+        files: Vec<NewAttachment>,
+    },
+    /// A shared contact card; `own` when the platform vouches it is the sender's own number.
+    Contact {
+        phone: String,
+        own: bool,
+    },
+    Command(ChatCommand),
+    Choice(Choice),
+    /// A sticker, a voice note, a location…: something SIGAP does not read.
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatCommand {
+    /// `/start`, with an invite code when opened from an invite link.
+    Start(Option<String>),
+    /// `/lapor`: begin a new report.
+    Report,
+    /// `/batal`: drop the report being written or the question being answered.
+    Cancel,
+    /// `/cari text`: officials search tickets.
+    Search(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Handled; `toast` is the short answer to show on a pressed button, if any.
+    Handled { toast: Option<String> },
+    /// This update was already handled.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Language,
+    Org,
+    Name,
+    Phone,
+    Describe,
+    Location,
+    Category,
+    Attach,
+    Summary,
+    Edit,
+}
+
+impl Stage {
+    const ALL: [Stage; 10] = [
+        Stage::Language,
+        Stage::Org,
+        Stage::Name,
+        Stage::Phone,
+        Stage::Describe,
+        Stage::Location,
+        Stage::Category,
+        Stage::Attach,
+        Stage::Summary,
+        Stage::Edit,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Language => "language",
+            Stage::Org => "org",
+            Stage::Name => "name",
+            Stage::Phone => "phone",
+            Stage::Describe => "describe",
+            Stage::Location => "location",
+            Stage::Category => "category",
+            Stage::Attach => "attach",
+            Stage::Summary => "summary",
+            Stage::Edit => "edit",
+        }
+    }
+
+    fn parse(text: &str) -> Stage {
+        Stage::ALL.into_iter().find(|s| s.as_str() == text).unwrap_or(Stage::Describe)
+    }
+}
+
+/// The parts of a draft a reporter may change from the summary, in button order.
+const FIELDS: [Stage; 4] = [Stage::Describe, Stage::Location, Stage::Category, Stage::Attach];
+
+/// What the conversation has gathered so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Draft {
+    locale: Option<String>,
+    org_id: Option<i64>,
+    /// Set once the organisation question is settled (picked, or none exist).
+    #[serde(default)]
+    org_done: bool,
+    org_query: Option<String>,
+    #[serde(default)]
+    page: u32,
+    name: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    #[serde(default)]
+    location_done: bool,
+    category: Option<Category>,
+    srikandi: Option<String>,
+    #[serde(default)]
+    files: Vec<SavedFile>,
+    #[serde(default)]
+    attach_done: bool,
+}
+
+impl Draft {
+    /// Take a report's text, and what it already says about place and kind.
+    fn describe(&mut self, text: &str) {
+        let text = text.trim();
+        self.description = Some(text.to_owned());
+        if self.category.is_none() {
+            self.category = intake::guess_category(text);
+        }
+        if self.location.is_none() && !self.location_done {
+            self.location = intake::guess_location(text);
+        }
+    }
+}
+
+/// How a turn ends.
+enum Flow {
+    /// Ask whatever is missing next.
+    Next,
+    /// Ask this question.
+    Ask(Stage),
+    /// Nothing changes; the replies already queued say why.
+    Keep,
+    /// The conversation is over.
+    End,
+}
+
+struct Turn<'a> {
+    desk: &'a Helpdesk,
+    txn: &'a DatabaseTransaction,
+    incoming: &'a Incoming,
+    person: Option<PersonRecord>,
+    stage: Stage,
+    draft: Draft,
+    revision: i32,
+    existed: bool,
+    replies: Vec<NewOutbound>,
+    toast: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Helpdesk {
+    /// Handle a message, command or conversation button from `incoming.sender`.
+    #[tracing::instrument(skip_all, fields(channel = %incoming.channel))]
+    pub async fn receive(&self, incoming: Incoming) -> Result<Received, ServiceError> {
+        // Files go to disk first (by content hash): a file without a row is harmless.
+        let saved = match &incoming.body {
+            Body::Files { files, .. } => {
+                if files.iter().any(|f| f.bytes.len() > attachments::MAX_BYTES) {
+                    return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
+                }
+                files.iter().map(|f| attachments::save(&self.data_dir, f)).collect::<Result<Vec<_>, _>>()?
+            }
+            _ => Vec::new(),
+        };
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if !inbound::remember(&txn, incoming.channel, &incoming.update_id, now).await? {
+            return Ok(Received::Duplicate);
+        }
+        let person = directory::person_by_identity(&txn, incoming.channel, &incoming.sender).await?;
+        let row = conversations::get(&txn, incoming.channel, &incoming.sender).await?;
+        let (stage, draft, revision) = match &row {
+            Some(row) => (Stage::parse(&row.stage), serde_json::from_str(&row.data).unwrap_or_default(), row.revision),
+            None => (Stage::Describe, Draft::default(), 0),
+        };
+        let mut turn = Turn {
+            desk: self,
+            txn: &txn,
+            incoming: &incoming,
+            person,
+            stage,
+            draft,
+            revision,
+            existed: row.is_some(),
+            replies: Vec::new(),
+            toast: None,
+            now,
+        };
+        if turn.person.as_ref().is_some_and(|p| !p.active) {
+            let text = t!("intake.inactive", locale = turn.locale()).into_owned();
+            turn.say(text);
+        } else {
+            let flow = turn.run(saved).await?;
+            turn.finish(flow).await?;
+        }
+        let Turn { replies, toast, .. } = turn;
+        outbox::enqueue(&txn, replies, now).await?;
+        txn.commit().await?;
+        Ok(Received::Handled { toast })
+    }
+}
+
+impl Helpdesk {
+    /// Queue a plain answer to `address` (a query's result, a refusal) behind whatever was
+    /// queued for that chat before.
+    pub async fn say(&self, channel: Channel, address: &str, text: String) -> Result<(), ServiceError> {
+        let person = directory::person_by_identity(&self.db, channel, address).await?.map(|p| p.id);
+        let message = NewOutbound {
+            person_id: person,
+            channel,
+            address: address.to_owned(),
+            ticket_id: None,
+            kind: kind::CONVERSATION,
+            message: OutboundMessage::text(text),
+        };
+        outbox::enqueue(&self.db, vec![message], self.clock.now()).await?;
+        Ok(())
+    }
+}
+
+impl Turn<'_> {
+    fn locale(&self) -> &'static str {
+        match (&self.person, &self.draft.locale) {
+            (Some(person), _) => i18n::locale(&person.locale),
+            (None, Some(locale)) => i18n::locale(locale),
+            (None, None) => "id",
+        }
+    }
+
+    fn registered(&self) -> bool {
+        self.person.is_some()
+    }
+
+    fn say(&mut self, text: String) {
+        self.send(OutboundMessage::text(text));
+    }
+
+    fn send(&mut self, message: OutboundMessage) {
+        self.replies.push(NewOutbound {
+            person_id: self.person.as_ref().map(|p| p.id),
+            channel: self.incoming.channel,
+            address: self.incoming.reply_to.clone(),
+            ticket_id: None,
+            kind: kind::CONVERSATION,
+            message,
+        });
+    }
+
+    fn choice(&self, label: String, pick: Pick) -> ChoiceButton {
+        ChoiceButton { label, choice: Choice { revision: self.revision + 1, pick } }
+    }
+
+    async fn run(&mut self, saved: Vec<SavedFile>) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        match self.incoming.body.clone() {
+            Body::Command(ChatCommand::Start(Some(code))) => self.redeem(&code).await,
+            Body::Command(ChatCommand::Cancel) => self.cancel().await,
+            Body::Command(ChatCommand::Search(text)) => self.search(&text).await,
+            Body::Command(ChatCommand::Start(None)) if self.registered() => {
+                let help = self.help().await?;
+                self.say(help);
+                Ok(Flow::Keep)
+            }
+            Body::Command(ChatCommand::Start(None) | ChatCommand::Report) if !self.registered() => {
+                self.existed = true;
+                Ok(Flow::Next)
+            }
+            Body::Command(ChatCommand::Report | ChatCommand::Start(None)) => {
+                // A new report starts from nothing; an unfinished one is dropped.
+                self.draft = Draft::default();
+                self.existed = true;
+                self.say(t!("intake.report_start", locale = locale).into_owned());
+                Ok(Flow::Next)
+            }
+            Body::Choice(choice) => {
+                if !self.existed || choice.revision != self.revision {
+                    self.toast = Some(t!("press.forged", locale = locale).into_owned());
+                    return Ok(Flow::Keep);
+                }
+                self.pick(choice.pick).await
+            }
+            Body::Unsupported => {
+                self.say(t!("intake.unsupported", locale = locale).into_owned());
+                Ok(Flow::Keep)
+            }
+            Body::Text(text) => self.text(&text).await,
+            Body::Files { caption, .. } => {
+                let caption = caption.trim();
+                if caption.chars().count() > MAX_NOTE_CHARS {
+                    return Ok(self.too_long(caption));
+                }
+                self.draft.files.extend(saved);
+                if self.draft.description.is_none() && !caption.is_empty() {
+                    self.draft.describe(caption);
+                } else if self.stage == Stage::Attach
+                    && !caption.is_empty()
+                    && intake::looks_like_letter_number(caption)
+                {
+                    self.draft.srikandi = Some(caption.to_owned());
+                }
+                self.existed = true;
+                let count = self.draft.files.len();
+                self.say(t!("intake.file_added", locale = locale, count = count).into_owned());
+                Ok(Flow::Next)
+            }
+            Body::Contact { phone, own } => {
+                if self.stage == Stage::Phone && self.existed && !self.registered() {
+                    self.register_phone(&phone, own).await
+                } else {
+                    Ok(Flow::Next)
+                }
+            }
+        }
+    }
+
+    fn too_long(&mut self, text: &str) -> Flow {
+        let got = text.chars().count();
+        self.say(t!("intake.too_long", locale = self.locale(), got = got, max = MAX_NOTE_CHARS).into_owned());
+        Flow::Keep
+    }
+
+    async fn text(&mut self, text: &str) -> Result<Flow, ServiceError> {
+        if text.trim().chars().count() > MAX_NOTE_CHARS {
+            return Ok(self.too_long(text));
+        }
+        let text = text.trim();
+        if !self.existed {
+            // A first message is the report itself; a newcomer's is kept for after registering.
+            self.existed = true;
+            self.draft.describe(text);
+            return Ok(Flow::Next);
+        }
+        let locale = self.locale();
+        match self.stage {
+            Stage::Language => {
+                if self.draft.description.is_none() {
+                    self.draft.describe(text);
+                }
+            }
+            Stage::Org => {
+                self.draft.org_query = Some(text.to_owned());
+                self.draft.page = 0;
+            }
+            Stage::Name => {
+                let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+                if letters < 2 || text.chars().count() > MAX_NAME_CHARS {
+                    self.say(t!("onboard.name_invalid", locale = locale).into_owned());
+                } else {
+                    self.draft.name = Some(text.to_owned());
+                    if !self.needs_phone() {
+                        return self.register(None, false).await;
+                    }
+                }
+            }
+            Stage::Phone => return self.register_phone(text, false).await,
+            Stage::Describe => self.draft.describe(text),
+            Stage::Location => {
+                self.draft.location = Some(text.to_owned());
+                self.draft.location_done = true;
+            }
+            Stage::Category => match intake::guess_category(text) {
+                Some(category) => self.draft.category = Some(category),
+                None => self.say(t!("intake.category_by_button", locale = locale).into_owned()),
+            },
+            Stage::Attach => {
+                if intake::looks_like_letter_number(text) {
+                    self.draft.srikandi = Some(text.to_owned());
+                } else if is_no(text) {
+                    self.draft.attach_done = true;
+                } else {
+                    self.say(t!("intake.attach_hint", locale = locale).into_owned());
+                }
+            }
+            Stage::Summary | Stage::Edit => self.say(t!("intake.use_buttons", locale = locale).into_owned()),
+        }
+        Ok(Flow::Next)
+    }
+
+    async fn pick(&mut self, pick: Pick) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        match (self.stage, pick) {
+            (Stage::Language, Pick::Locale(index)) => {
+                let chosen = i18n::LOCALES.get(usize::from(index)).copied().unwrap_or("id");
+                self.draft.locale = Some(chosen.to_owned());
+            }
+            (Stage::Org, Pick::Org(id)) => match directory::org_by_id(self.txn, id).await? {
+                Some(org) if org.active => {
+                    self.draft.org_id = Some(org.id);
+                    self.draft.org_done = true;
+                }
+                _ => self.toast = Some(t!("press.forged", locale = locale).into_owned()),
+            },
+            (Stage::Org, Pick::Page(page)) => self.draft.page = page,
+            (Stage::Org, Pick::Skip) => {
+                // "Show all" after a search.
+                self.draft.org_query = None;
+                self.draft.page = 0;
+            }
+            (Stage::Location, Pick::Skip) => self.draft.location_done = true,
+            (Stage::Category, Pick::Category(index)) => {
+                self.draft.category = Category::ALL.get(usize::from(index)).copied();
+            }
+            (Stage::Attach, Pick::Skip) => self.draft.attach_done = true,
+            (Stage::Summary, Pick::Submit) => return self.submit().await,
+            (Stage::Summary, Pick::Edit) => return Ok(Flow::Ask(Stage::Edit)),
+            (Stage::Edit, Pick::Field(index)) => match FIELDS.get(usize::from(index)) {
+                Some(Stage::Describe) => self.draft.description = None,
+                Some(Stage::Location) => {
+                    self.draft.location = None;
+                    self.draft.location_done = false;
+                }
+                Some(Stage::Category) => self.draft.category = None,
+                Some(Stage::Attach) => {
+                    self.draft.files.clear();
+                    self.draft.srikandi = None;
+                    self.draft.attach_done = false;
+                }
+                // "Back": nothing cleared, so the summary comes again.
+                _ => {}
+            },
+            (_, Pick::Cancel) => return self.cancel().await,
+            _ => {
+                self.toast = Some(t!("press.forged", locale = locale).into_owned());
+                return Ok(Flow::Keep);
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn needs_phone(&self) -> bool {
+        // On WhatsApp the number is the identity already.
+        self.incoming.channel == Channel::Telegram
+    }
+
+    /// The stage that asks for what is still missing (the summary when nothing is).
+    fn next_stage(&self) -> Stage {
+        let d = &self.draft;
+        if !self.registered() {
+            return if d.locale.is_none() {
+                Stage::Language
+            } else if !d.org_done {
+                Stage::Org
+            } else if d.name.is_none() {
+                Stage::Name
+            } else {
+                Stage::Phone
+            };
+        }
+        if d.description.is_none() {
+            Stage::Describe
+        } else if d.location.is_none() && !d.location_done {
+            Stage::Location
+        } else if d.category.is_none() {
+            Stage::Category
+        } else if d.files.is_empty() && d.srikandi.is_none() && !d.attach_done {
+            Stage::Attach
+        } else {
+            Stage::Summary
+        }
+    }
+
+    async fn finish(&mut self, flow: Flow) -> Result<(), ServiceError> {
+        match flow {
+            Flow::End => {
+                conversations::delete(self.txn, self.incoming.channel, &self.incoming.sender).await?;
+                Ok(())
+            }
+            Flow::Keep => Ok(()),
+            Flow::Next | Flow::Ask(_) => {
+                if !self.registered() && self.draft.locale.is_some() && !self.draft.org_done {
+                    // With no organisation registered yet, there is nothing to pick from.
+                    self.draft.org_done = directory::search_orgs(self.txn, "").await?.is_empty();
+                }
+                let stage = match flow {
+                    Flow::Ask(stage) => stage,
+                    _ => self.next_stage(),
+                };
+                self.stage = stage;
+                self.ask().await?;
+                self.revision += 1;
+                let data = serde_json::to_string(&self.draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+                conversations::put(
+                    self.txn,
+                    ConversationRow {
+                        channel: self.incoming.channel.as_str().to_owned(),
+                        sender: self.incoming.sender.clone(),
+                        reply_to: self.incoming.reply_to.clone(),
+                        stage: stage.as_str().to_owned(),
+                        data,
+                        revision: self.revision,
+                        updated_at: self.now,
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Queue the question of the current stage.
+    async fn ask(&mut self) -> Result<(), ServiceError> {
+        let locale = self.locale();
+        let mut message = OutboundMessage::default();
+        match self.stage {
+            Stage::Language => {
+                message.text = t!("onboard.welcome", office = self.desk.sop.sop.header.office.clone()).into_owned();
+                message.choices = i18n::LOCALES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        self.choice(t!("onboard.language_name", locale = l).into_owned(), Pick::Locale(i as u8))
+                    })
+                    .collect();
+            }
+            Stage::Org => return self.ask_org().await,
+            Stage::Name => message.text = t!("onboard.ask_name", locale = locale).into_owned(),
+            Stage::Phone => {
+                message.text = t!("onboard.ask_phone", locale = locale).into_owned();
+                message.share_contact = Some(t!("onboard.share_contact", locale = locale).into_owned());
+            }
+            Stage::Describe => message.text = t!("intake.ask_description", locale = locale).into_owned(),
+            Stage::Location => {
+                message.text = t!("intake.ask_location", locale = locale).into_owned();
+                message.choices = vec![self.choice(t!("intake.skip", locale = locale).into_owned(), Pick::Skip)];
+            }
+            Stage::Category => {
+                message.text = t!("intake.ask_category", locale = locale).into_owned();
+                message.choices = Category::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| self.choice(i18n::category(locale, *c), Pick::Category(i as u8)))
+                    .collect();
+            }
+            Stage::Attach => {
+                message.text = t!("intake.ask_attach", locale = locale).into_owned();
+                message.choices = vec![self.choice(t!("intake.skip", locale = locale).into_owned(), Pick::Skip)];
+            }
+            Stage::Summary => {
+                message.text = self.summary().await?;
+                message.choices = vec![
+                    self.choice(t!("intake.submit", locale = locale).into_owned(), Pick::Submit),
+                    self.choice(t!("intake.edit", locale = locale).into_owned(), Pick::Edit),
+                    self.choice(t!("intake.cancel", locale = locale).into_owned(), Pick::Cancel),
+                ];
+            }
+            Stage::Edit => message = self.edit_question(),
+        }
+        self.send(message);
+        Ok(())
+    }
+
+    fn edit_question(&self) -> OutboundMessage {
+        let locale = self.locale();
+        let mut choices: Vec<ChoiceButton> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let label = t!(format!("intake.field_{}", f.as_str()), locale = locale).into_owned();
+                self.choice(label, Pick::Field(i as u8))
+            })
+            .collect();
+        choices.push(self.choice(t!("intake.back", locale = locale).into_owned(), Pick::Field(u8::MAX)));
+        OutboundMessage { text: t!("intake.ask_edit", locale = locale).into_owned(), choices, ..Default::default() }
+    }
+}
+
+impl Turn<'_> {
+    async fn ask_org(&mut self) -> Result<(), ServiceError> {
+        let locale = self.locale();
+        let query = self.draft.org_query.clone().filter(|q| !q.trim().is_empty());
+        let mut orgs = directory::search_orgs(self.txn, query.as_deref().unwrap_or("")).await?;
+        let mut text = String::new();
+        let mut show_all = false;
+        if let Some(query) = &query {
+            if orgs.is_empty() {
+                text = t!("onboard.org_none_found", locale = locale, query = query).into_owned();
+                text.push_str("\n\n");
+                orgs = directory::search_orgs(self.txn, "").await?;
+                self.draft.org_query = None;
+            } else {
+                show_all = true;
+            }
+        }
+        let pages = orgs.len().div_ceil(ORGS_PER_PAGE).max(1);
+        let page = (self.draft.page as usize).min(pages - 1);
+        self.draft.page = page as u32;
+        match &self.draft.org_query {
+            Some(query) => text.push_str(&t!("onboard.org_found", locale = locale, query = query, count = orgs.len())),
+            None => text.push_str(&t!("onboard.ask_org", locale = locale, page = page + 1, pages = pages)),
+        }
+        let mut choices: Vec<ChoiceButton> = orgs
+            .iter()
+            .skip(page * ORGS_PER_PAGE)
+            .take(ORGS_PER_PAGE)
+            .map(|o| self.choice(o.name.clone(), Pick::Org(o.id)))
+            .collect();
+        if page > 0 {
+            choices
+                .push(self.choice(t!("onboard.page_prev", locale = locale).into_owned(), Pick::Page(page as u32 - 1)));
+        }
+        if page + 1 < pages {
+            choices
+                .push(self.choice(t!("onboard.page_next", locale = locale).into_owned(), Pick::Page(page as u32 + 1)));
+        }
+        if show_all {
+            choices.push(self.choice(t!("onboard.org_show_all", locale = locale).into_owned(), Pick::Skip));
+        }
+        self.send(OutboundMessage { text, choices, ..Default::default() });
+        Ok(())
+    }
+
+    async fn summary(&self) -> Result<String, ServiceError> {
+        let locale = self.locale();
+        let org_id = self.person.as_ref().and_then(|p| p.org_id);
+        let org = match org_id {
+            Some(id) => directory::org_by_id(self.txn, id).await?.map(|o| o.name),
+            None => None,
+        };
+        let d = &self.draft;
+        let none = || "-".to_owned();
+        Ok(t!(
+            "intake.summary",
+            locale = locale,
+            org = org.unwrap_or_else(none),
+            location = d.location.clone().unwrap_or_else(none),
+            category = d.category.map_or_else(none, |c| i18n::category(locale, c)),
+            description = d.description.clone().unwrap_or_else(none),
+            files = d.files.len(),
+            letter = d.srikandi.clone().unwrap_or_else(none)
+        )
+        .into_owned())
+    }
+
+    async fn submit(&mut self) -> Result<Flow, ServiceError> {
+        let Some(person) = self.person.clone() else { return Ok(Flow::Next) };
+        let d = self.draft.clone();
+        let Some(description) = d.description.clone() else { return Ok(Flow::Next) };
+        let report = NewReport {
+            reporter_id: person.id,
+            channel: self.incoming.channel,
+            org_id: None,
+            location: d.location.clone(),
+            category: d.category.unwrap_or(Category::Other),
+            description: description.clone(),
+            srikandi_number: d.srikandi.clone(),
+            attachments: Vec::new(),
+        };
+        // The reporter's acknowledgement (number, expected completion) comes from the report.
+        let created = self.desk.create_in(self.txn, &report, &description, &d.files, self.now).await?;
+        self.desk.metrics().tickets_created.inc();
+        tracing::info!(ticket = %created.number, "report received by conversation");
+        Ok(Flow::End)
+    }
+
+    async fn cancel(&mut self) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let mut dropped = self.existed;
+        if let Some(person) = &self.person
+            && inbound::pending(self.txn, person.id).await?.is_some()
+        {
+            inbound::clear_pending(self.txn, person.id).await?;
+            dropped = true;
+        }
+        let key = if dropped { "intake.cancelled" } else { "intake.nothing_to_cancel" };
+        self.say(t!(key, locale = locale).into_owned());
+        Ok(Flow::End)
+    }
+
+    async fn help(&self) -> Result<String, ServiceError> {
+        let person = self.person.as_ref().ok_or(ServiceError::UnknownPerson)?;
+        Ok(super::queries::help(person, self.locale()))
+    }
+
+    async fn search(&mut self, text: &str) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let staff = self.person.as_ref().is_some_and(|p| p.roles.iter().any(|r| *r != Role::Reporter));
+        if !staff {
+            self.say(t!("chat.staff_only", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let text = text.trim();
+        if text.chars().count() < 2 {
+            self.say(t!("chat.search_usage", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let found = tickets::search(self.txn, text, MAX_FOUND).await?;
+        if found.is_empty() {
+            self.say(t!("chat.search_none", locale = locale, query = text).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let mut out = t!("chat.search_title", locale = locale, query = text, count = found.len()).into_owned();
+        for row in found {
+            let status = row.status.parse().unwrap_or(crate::domain::ticket::TicketStatus::Open);
+            let excerpt: String = row.description.chars().take(60).collect();
+            out.push('\n');
+            out.push_str(&t!(
+                "chat.search_row",
+                locale = locale,
+                number = row.number,
+                status = i18n::status(locale, status),
+                excerpt = excerpt
+            ));
+        }
+        self.say(out);
+        Ok(Flow::Keep)
+    }
+
+    async fn redeem(&mut self, code: &str) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let invite = conversations::invite(self.txn, code).await?;
+        let problem = match &invite {
+            None => Some("invite.invalid"),
+            Some(found) if found.used_at.is_some() => Some("invite.invalid"),
+            Some(found) if found.expires_at <= self.now => Some("invite.expired"),
+            Some(_) => None,
+        };
+        let (Some(invite), None) = (invite, problem) else {
+            tracing::warn!(sender = %self.incoming.sender, "refused an invite code");
+            self.say(t!(problem.unwrap_or("invite.invalid"), locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        };
+        let role: Role =
+            invite.role.parse().map_err(|e: crate::domain::role::UnknownRole| ServiceError::Invalid(e.to_string()))?;
+        let person = match self.person.clone() {
+            Some(person) => {
+                directory::add_role(self.txn, person.id, role).await?;
+                person
+            }
+            None => {
+                let phone = (self.incoming.channel == Channel::Whatsapp).then(|| self.incoming.sender.clone());
+                let new = NewPerson {
+                    name: invite.name.clone(),
+                    org_code: None,
+                    locale: locale.to_owned(),
+                    roles: vec![role],
+                    identities: vec![(self.incoming.channel, self.incoming.sender.clone())],
+                };
+                directory::insert_person(self.txn, &new, invite.org_id, phone, self.now).await?
+            }
+        };
+        if !conversations::mark_used(self.txn, code, person.id, self.now).await? {
+            self.say(t!("invite.invalid", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        tracing::info!(person = person.id, role = %role, "invite redeemed");
+        self.say(
+            t!("invite.welcome", locale = locale, name = person.name, role = i18n::role(locale, role)).into_owned(),
+        );
+        Ok(Flow::End)
+    }
+
+    async fn register_phone(&mut self, raw: &str, own: bool) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let Ok(phone) = raw.parse::<PhoneNumber>() else {
+            self.say(t!("onboard.phone_invalid", locale = locale).into_owned());
+            return Ok(Flow::Ask(Stage::Phone));
+        };
+        self.register(Some(phone), own).await
+    }
+
+    /// The newcomer's answers are complete: make them a reporter, or, when their shared
+    /// number is already a person's WhatsApp, let that person use Telegram too.
+    async fn register(&mut self, phone: Option<PhoneNumber>, own: bool) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let channel = self.incoming.channel;
+        let sender = self.incoming.sender.clone();
+        let whatsapp = match channel {
+            Channel::Whatsapp => Some(sender.clone()),
+            _ => phone.as_ref().map(|p| p.as_str().to_owned()),
+        };
+        let existing = match &whatsapp {
+            Some(number) if channel == Channel::Telegram => {
+                directory::person_by_identity(self.txn, Channel::Whatsapp, number).await?
+            }
+            _ => None,
+        };
+        let person = match existing {
+            // Only a number Telegram vouches for joins an existing person.
+            Some(person) if own => {
+                directory::add_identity(self.txn, person.id, channel, &sender, self.now).await?;
+                directory::person_record(self.txn, person.id).await?.ok_or(ServiceError::UnknownPerson)?
+            }
+            Some(_) => {
+                self.say(t!("onboard.phone_taken", locale = locale).into_owned());
+                return Ok(Flow::Ask(Stage::Phone));
+            }
+            None => {
+                let mut identities = vec![(channel, sender.clone())];
+                if channel == Channel::Telegram && own {
+                    identities.extend(whatsapp.clone().map(|n| (Channel::Whatsapp, n)));
+                }
+                let new = NewPerson {
+                    name: self.draft.name.clone().unwrap_or_default(),
+                    org_code: None,
+                    locale: locale.to_owned(),
+                    roles: vec![Role::Reporter],
+                    identities,
+                };
+                directory::insert_person(self.txn, &new, self.draft.org_id, whatsapp, self.now).await?
+            }
+        };
+        tracing::info!(person = person.id, %channel, "reporter registered");
+        let org = match person.org_id {
+            Some(id) => directory::org_by_id(self.txn, id).await?.map(|o| o.name).unwrap_or_default(),
+            None => "-".to_owned(),
+        };
+        self.person = Some(person.clone());
+        let mut message =
+            OutboundMessage::text(t!("onboard.registered", locale = locale, name = person.name, org = org));
+        message.contact_done = channel == Channel::Telegram;
+        if self.draft.description.is_none() {
+            message.text.push_str("\n\n");
+            message.text.push_str(&t!("onboard.how_to_report", locale = locale));
+            self.send(message);
+            return Ok(Flow::End);
+        }
+        self.send(message);
+        Ok(Flow::Next)
+    }
+}
+
+fn is_no(text: &str) -> bool {
+    let plain = text.trim().trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    [
+        "tidak",
+        "tidak ada",
+        "tdk",
+        "tdk ada",
+        "gak",
+        "gak ada",
+        "nggak",
+        "ga ada",
+        "no",
+        "none",
+        "skip",
+        "lewati",
+        "-",
+        "",
+    ]
+    .contains(&plain.as_str())
+}

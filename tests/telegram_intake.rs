@@ -1,0 +1,451 @@
+//! Reporting by Telegram message, end to end: the real application polls (or is called by)
+//! a fake Bot API on 127.0.0.1. A newcomer registers (language, organisation by search,
+//! name, shared phone number), a free-form report becomes a ticket after only the missing
+//! questions and a summary, officials join by invite link, and bad input is answered
+//! without leaving anything half-written.
+
+#[path = "common/db.rs"]
+mod db;
+#[path = "support/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::TimeZone;
+use fake_telegram::{FakeTelegram, Recorded};
+use serde_json::{Value, json};
+use sigap::clock::ManualClock;
+use sigap::domain::role::Role;
+use sigap::domain::ticket::Channel;
+use sigap::service::Helpdesk;
+use sigap::settings::Settings;
+use sigap::startup::Application;
+use sigap::store::conversations::{self, NewInvite};
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::{attachments, tickets};
+use tempfile::TempDir;
+
+const TOKEN: &str = "778:INTAKE-TEST";
+const NEWCOMER: i64 = 7001;
+const REPORTER: i64 = 7002;
+const HELPDESK: i64 = 7003;
+const OFFICIAL: i64 = 7004;
+const TEAM_GROUP: i64 = -1_001_234_567_890;
+
+struct Running {
+    desk: Helpdesk,
+    fake: FakeTelegram,
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dirs: (TempDir, Option<TempDir>),
+}
+
+fn monday() -> chrono::DateTime<chrono::Utc> {
+    chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc()
+}
+
+async fn start() -> Running {
+    start_with(&[]).await
+}
+
+async fn start_with(extra: &[(&'static str, &str)]) -> Running {
+    let (url, db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let fake = FakeTelegram::start(TOKEN).await;
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", url),
+        ("DATA_DIR", data.path().display().to_string()),
+        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+        ("TELOXIDE_TOKEN", TOKEN.to_owned()),
+        ("TELOXIDE_API_URL", fake.api_url()),
+        ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
+    ]);
+    for (name, value) in extra {
+        vars.insert(name, (*value).to_owned());
+    }
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let app = Application::build(&settings, Arc::new(ManualClock::new(monday()))).await.unwrap();
+    let desk = app.helpdesk().clone();
+    let addr = app.local_addr().unwrap();
+    let db = desk.db();
+    // Enough organisations for two pages of the picker.
+    let mut orgs = vec![
+        NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd },
+        NewOrg { code: "DISDIK".into(), name: "Dinas Pendidikan".into(), kind: OrgKind::Opd },
+        NewOrg { code: "RSUD".into(), name: "RSUD Kesehatan Kota".into(), kind: OrgKind::Opd },
+    ];
+    for i in 1..=9 {
+        orgs.push(NewOrg { code: format!("DESA{i}"), name: format!("Desa Sukamaju {i}"), kind: OrgKind::Desa });
+    }
+    directory::import_orgs(db, &orgs, monday()).await.unwrap();
+    for (name, role, tg) in [("Sari", Role::Reporter, REPORTER), ("Hadi", Role::Helpdesk, HELPDESK)] {
+        let person = NewPerson {
+            name: name.into(),
+            org_code: Some("DINKES".into()),
+            locale: "id".into(),
+            roles: vec![role],
+            identities: vec![(Channel::Telegram, tg.to_string())],
+        };
+        directory::add_person(db, &person, monday()).await.unwrap();
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Running { desk, fake, addr, stop, server, _dirs: (data, db_dir) }
+}
+
+impl Running {
+    /// Messages the bot sent to `chat` (text, captions), in order.
+    fn texts_to(&self, chat: i64) -> Vec<String> {
+        self.fake
+            .sent_to(chat)
+            .iter()
+            .filter_map(|r| r.body["text"].as_str().or(r.body["caption"].as_str()).map(str::to_owned))
+            .collect()
+    }
+
+    fn last_to(&self, chat: i64) -> Recorded {
+        self.fake.sent_to(chat).pop().unwrap_or_else(|| panic!("nothing sent to {chat}"))
+    }
+
+    /// Wait for the `n`th message to `chat` and return it.
+    async fn nth_to(&self, chat: i64, n: usize) -> Recorded {
+        eventually(&format!("message {n} to {chat}"), || async { self.fake.sent_to(chat).len() >= n }).await;
+        self.fake.sent_to(chat).remove(n - 1)
+    }
+
+    fn press(&self, chat: i64, message: &Recorded, label: &str) {
+        let data = button(message, label);
+        let message_id = message.result["message_id"].as_i64().expect("a sent message has an id");
+        self.fake.push_update(self.fake.callback_from(chat, message_id, &data));
+    }
+
+    fn answers(&self) -> Vec<String> {
+        self.fake
+            .calls("answerCallbackQuery")
+            .iter()
+            .map(|r| r.body["text"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+
+    async fn ticket_count(&self) -> usize {
+        tickets::list(self.desk.db(), None, 100).await.unwrap().len()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+        assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
+    }
+}
+
+fn labels(message: &Recorded) -> Vec<String> {
+    message.body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .flat_map(|row| row.as_array().unwrap().clone())
+                .map(|b| b["text"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn button(message: &Recorded, label: &str) -> String {
+    message.body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no keyboard in {message:?}"))
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().clone())
+        .find(|b| b["text"] == label)
+        .unwrap_or_else(|| panic!("no button {label} in {:?}", labels(message)))["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn text(message: &Recorded) -> &str {
+    message.body["text"].as_str().unwrap_or_default()
+}
+
+/// Wait until `check` holds; the deadline only guards against hanging, it measures nothing.
+async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_newcomer_registers_and_their_first_message_becomes_a_ticket() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "Internet di ruang server mati sejak pagi"));
+
+    let language = r.nth_to(NEWCOMER, 1).await;
+    assert!(text(&language).contains("Pilih bahasa / Choose your language"), "{}", text(&language));
+    assert_eq!(labels(&language), ["Bahasa Indonesia", "English"]);
+    r.press(NEWCOMER, &language, "Bahasa Indonesia");
+
+    let first_page = r.nth_to(NEWCOMER, 2).await;
+    assert!(text(&first_page).contains("halaman 1/2"), "{}", text(&first_page));
+    assert_eq!(labels(&first_page).len(), 9, "eight organisations and Berikutnya: {:?}", labels(&first_page));
+    assert!(labels(&first_page).contains(&"Berikutnya ▶".to_owned()));
+    r.press(NEWCOMER, &first_page, "Berikutnya ▶");
+    let second_page = r.nth_to(NEWCOMER, 3).await;
+    assert!(text(&second_page).contains("halaman 2/2"), "{}", text(&second_page));
+    assert!(labels(&second_page).contains(&"◀ Sebelumnya".to_owned()));
+
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "kesehatan"));
+    let found = r.nth_to(NEWCOMER, 4).await;
+    assert!(text(&found).contains("\"kesehatan\": 2 instansi"), "{}", text(&found));
+    assert_eq!(labels(&found), ["Dinas Kesehatan", "RSUD Kesehatan Kota", "Tampilkan semua"]);
+    // A button of an earlier question no longer works.
+    r.press(NEWCOMER, &first_page, "Desa Sukamaju 1");
+    eventually("the stale answer", || async { r.answers().len() == 3 }).await;
+    assert_eq!(r.answers()[2], "Tombol ini sudah tidak berlaku.");
+    r.press(NEWCOMER, &found, "Dinas Kesehatan");
+
+    let ask_name = r.nth_to(NEWCOMER, 5).await;
+    assert_eq!(text(&ask_name), "Ketik nama lengkap Anda.");
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "Budi Santoso"));
+    let ask_phone = r.nth_to(NEWCOMER, 6).await;
+    assert_eq!(ask_phone.body["reply_markup"]["keyboard"][0][0]["request_contact"], json!(true));
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "nomor saya ganti"));
+    let unclear = r.nth_to(NEWCOMER, 7).await;
+    assert!(text(&unclear).contains("tidak terbaca"), "{}", text(&unclear));
+    let asked_again = r.nth_to(NEWCOMER, 8).await;
+    assert_eq!(text(&asked_again), text(&ask_phone));
+    r.fake.push_update(r.fake.contact_from(NEWCOMER, "+62 812-3456-7890"));
+
+    let welcome = r.nth_to(NEWCOMER, 9).await;
+    assert_eq!(welcome.body["reply_markup"]["remove_keyboard"], json!(true));
+    assert!(text(&welcome).contains("Budi Santoso. Anda terdaftar sebagai pelapor dari Dinas Kesehatan"));
+    // The first message said where and what: only the attachment is asked.
+    let attach = r.nth_to(NEWCOMER, 10).await;
+    assert!(text(&attach).starts_with("Ada foto"), "{}", text(&attach));
+    r.press(NEWCOMER, &attach, "Lewati");
+
+    let summary = r.nth_to(NEWCOMER, 11).await;
+    assert_eq!(
+        text(&summary),
+        "Ringkasan laporan:\nInstansi: Dinas Kesehatan\nLokasi: ruang server\nJenis: Internet mati\n\
+         Uraian: Internet di ruang server mati sejak pagi\nLampiran: 0 berkas\nNomor surat: -\n\nKirim laporan ini?"
+    );
+    assert_eq!(labels(&summary), ["Kirim", "Ubah", "Batal"]);
+    assert_eq!(r.ticket_count().await, 0, "nothing is filed before Kirim");
+    r.press(NEWCOMER, &summary, "Kirim");
+
+    let received = r.nth_to(NEWCOMER, 12).await;
+    assert!(text(&received).contains("Nomor tiket: GJ-2026-000001"), "{}", text(&received));
+    assert!(text(&received).contains("Perkiraan selesai: "), "{}", text(&received));
+    let ticket = tickets::list(r.desk.db(), None, 10).await.unwrap().remove(0);
+    assert_eq!(ticket.location.as_deref(), Some("ruang server"));
+    assert_eq!(ticket.category, "internet_down");
+    let person =
+        directory::person_by_identity(r.desk.db(), Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().unwrap();
+    assert_eq!(person.name, "Budi Santoso");
+    assert_eq!(ticket.reporter_id, person.id);
+    assert!(person.identities.contains(&(Channel::Whatsapp, "+6281234567890".to_owned())), "{person:?}");
+    // The helpdesk has the ticket's card.
+    eventually("the helpdesk card", || async { !r.fake.sent_to(HELPDESK).is_empty() }).await;
+    assert!(conversations::get(r.desk.db(), Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().is_none());
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_photo_with_a_caption_is_a_report_and_the_summary_can_be_changed() {
+    let r = start_with(&[("TELEGRAM_TEAM_CHAT", &TEAM_GROUP.to_string())]).await;
+    r.fake.add_file("foto-ap", b"\xff\xd8 access point".to_vec());
+    r.fake.push_update(r.fake.photo_from(REPORTER, "foto-ap", Some("Wifi lemot sekali")));
+
+    let added = r.nth_to(REPORTER, 1).await;
+    assert_eq!(text(&added), "Lampiran diterima (1 berkas).");
+    let ask_place = r.nth_to(REPORTER, 2).await;
+    assert!(text(&ask_place).starts_with("Di gedung atau ruang mana"), "{}", text(&ask_place));
+    r.fake.push_update(r.fake.message_from(REPORTER, "Lantai 2"));
+    let summary = r.nth_to(REPORTER, 3).await;
+    assert!(text(&summary).contains("Lokasi: Lantai 2\nJenis: Internet lambat"), "{}", text(&summary));
+    assert!(text(&summary).contains("Lampiran: 1 berkas"), "{}", text(&summary));
+
+    r.press(REPORTER, &summary, "Ubah");
+    let which = r.nth_to(REPORTER, 4).await;
+    assert_eq!(labels(&which), ["Uraian", "Lokasi", "Jenis", "Lampiran", "Kembali"]);
+    r.press(REPORTER, &which, "Lokasi");
+    r.nth_to(REPORTER, 5).await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Aula utama"));
+    let changed = r.nth_to(REPORTER, 6).await;
+    assert!(text(&changed).contains("Lokasi: Aula utama"), "{}", text(&changed));
+
+    // The first summary's Kirim is stale now; the new one files the ticket once.
+    r.press(REPORTER, &summary, "Kirim");
+    eventually("the stale answer", || async { r.answers().len() == 3 }).await;
+    assert_eq!(r.answers()[2], "Tombol ini sudah tidak berlaku.");
+    assert_eq!(r.ticket_count().await, 0);
+    r.press(REPORTER, &changed, "Kirim");
+    eventually("the ticket", || async { r.ticket_count().await == 1 }).await;
+
+    let ticket = tickets::list(r.desk.db(), None, 10).await.unwrap().remove(0);
+    assert_eq!((ticket.location.as_deref(), ticket.category.as_str()), (Some("Aula utama"), "slow"));
+    let files = attachments::for_ticket(r.desk.db(), ticket.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].mime, "image/jpeg");
+    eventually("the team group's copy", || async { !r.fake.sent_to(TEAM_GROUP).is_empty() }).await;
+    let copy = r.last_to(TEAM_GROUP);
+    assert!(text(&copy).starts_with("🆕 Tiket baru GJ-2026-000001"), "{}", text(&copy));
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_scanned_letter_and_its_number_are_kept_and_batal_files_nothing() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Router di ruang rapat rusak"));
+    let attach = r.nth_to(REPORTER, 1).await;
+    assert!(text(&attach).starts_with("Ada foto"), "{}", text(&attach));
+    r.fake.push_update(r.fake.message_from(REPORTER, "800/123/35.19/2026"));
+    let summary = r.nth_to(REPORTER, 2).await;
+    assert!(text(&summary).contains("Jenis: Kerusakan perangkat"), "{}", text(&summary));
+    assert!(text(&summary).contains("Nomor surat: 800/123/35.19/2026"), "{}", text(&summary));
+    r.fake.add_file("surat", b"%PDF-1.4 surat".to_vec());
+    r.fake.push_update(r.fake.document_from(REPORTER, "surat", "surat.pdf", None));
+    let with_letter = r.nth_to(REPORTER, 4).await;
+    assert!(text(&with_letter).contains("Lampiran: 1 berkas"), "{}", text(&with_letter));
+
+    r.press(REPORTER, &with_letter, "Batal");
+    let cancelled = r.nth_to(REPORTER, 5).await;
+    assert_eq!(text(&cancelled), "Dibatalkan. Tidak ada yang tersimpan.");
+    assert_eq!(r.ticket_count().await, 0);
+    r.fake.push_update(r.fake.message_from(REPORTER, "/batal"));
+    let nothing = r.nth_to(REPORTER, 6).await;
+    assert_eq!(text(&nothing), "Tidak ada yang perlu dibatalkan.");
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn stickers_voice_notes_and_overlong_messages_get_a_clear_answer_and_change_nothing() {
+    let r = start().await;
+    r.fake.push_update(r.fake.sticker_from(REPORTER));
+    r.fake.push_update(r.fake.voice_from(REPORTER));
+    r.fake.push_update(r.fake.message_from(REPORTER, &"internet mati ".repeat(400)));
+    r.fake.push_update(r.fake.message_from(REPORTER, "/halo"));
+    r.fake.push_update(r.fake.sticker_from(NEWCOMER));
+    eventually("five answers", || async { r.fake.sent_to(REPORTER).len() == 4 && r.fake.sent_to(NEWCOMER).len() == 1 })
+        .await;
+
+    let to_reporter = r.texts_to(REPORTER);
+    assert!(to_reporter[0].starts_with("Maaf, SIGAP belum bisa membaca jenis pesan ini"), "{}", to_reporter[0]);
+    assert_eq!(to_reporter[0], to_reporter[1]);
+    assert!(to_reporter[2].starts_with("Pesan terlalu panjang (5600 karakter)"), "{}", to_reporter[2]);
+    assert!(to_reporter[3].contains("/lapor"), "{}", to_reporter[3]);
+    assert!(r.texts_to(NEWCOMER)[0].starts_with("Maaf"), "{:?}", r.texts_to(NEWCOMER));
+    assert_eq!(r.ticket_count().await, 0);
+    assert!(conversations::get(r.desk.db(), Channel::Telegram, &REPORTER.to_string()).await.unwrap().is_none());
+    assert!(
+        directory::person_by_identity(r.desk.db(), Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().is_none()
+    );
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn an_official_joins_by_invite_link_once_and_an_expired_link_is_refused() {
+    let r = start().await;
+    let db = r.desk.db();
+    let valid = NewInvite {
+        role: "kasi".into(),
+        name: "Kurnia Dewi".into(),
+        org_id: None,
+        expires_at: monday() + chrono::Duration::days(3),
+    };
+    conversations::create_invite(db, "a1b2c3d4e5f6", valid, monday()).await.unwrap();
+    let old = NewInvite {
+        role: "kabid".into(),
+        name: "Lama".into(),
+        org_id: None,
+        expires_at: monday() - chrono::Duration::hours(1),
+    };
+    conversations::create_invite(db, "0000aaaa1111", old, monday()).await.unwrap();
+
+    r.fake.push_update(r.fake.message_from(OFFICIAL, "/start a1b2c3d4e5f6"));
+    let welcome = r.nth_to(OFFICIAL, 1).await;
+    assert!(text(&welcome).starts_with("Selamat datang, Kurnia Dewi. Anda terdaftar di SIGAP sebagai Kepala Seksi"));
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "/start a1b2c3d4e5f6"));
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/start 0000aaaa1111"));
+    let reused = r.nth_to(NEWCOMER, 1).await;
+    let expired = r.nth_to(HELPDESK, 1).await;
+
+    assert!(text(&reused).starts_with("Kode undangan tidak berlaku"), "{}", text(&reused));
+    assert!(text(&expired).starts_with("Kode undangan sudah kedaluwarsa"), "{}", text(&expired));
+    let official = directory::person_by_identity(db, Channel::Telegram, &OFFICIAL.to_string()).await.unwrap().unwrap();
+    assert_eq!(official.roles, vec![Role::Kasi]);
+    assert!(directory::person_by_identity(db, Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().is_none());
+    let hadi = directory::person_by_identity(db, Channel::Telegram, &HELPDESK.to_string()).await.unwrap().unwrap();
+    assert_eq!(hadi.roles, vec![Role::Helpdesk]);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn officials_search_tickets_and_reporters_may_not() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang server mati"));
+    let attach = r.nth_to(REPORTER, 1).await;
+    r.press(REPORTER, &attach, "Lewati");
+    let summary = r.nth_to(REPORTER, 2).await;
+    r.press(REPORTER, &summary, "Kirim");
+    eventually("the ticket", || async { r.ticket_count().await == 1 }).await;
+
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/cari SERVER"));
+    r.fake.push_update(r.fake.message_from(REPORTER, "/cari server"));
+    eventually("both answers", || async {
+        r.texts_to(HELPDESK).iter().any(|t| t.starts_with("Tiket yang cocok"))
+            && r.texts_to(REPORTER).iter().any(|t| t.contains("hanya untuk petugas"))
+    })
+    .await;
+    let found = r.texts_to(HELPDESK).into_iter().find(|t| t.starts_with("Tiket yang cocok")).unwrap();
+    assert!(found.contains("• GJ-2026-000001 — Dalam proses: Internet di ruang server mati"), "{found}");
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn in_webhook_mode_updates_arrive_by_post_with_the_secret_and_count_once() {
+    let r = start_with(&[
+        ("TELEGRAM_WEBHOOK_URL", "https://sigap.kominfo.example/webhook/telegram"),
+        ("TELEGRAM_WEBHOOK_SECRET", "rahasia-webhook"),
+    ])
+    .await;
+    eventually("setWebhook", || async { !r.fake.calls("setWebhook").is_empty() }).await;
+    let set = &r.fake.calls("setWebhook")[0];
+    assert_eq!(set.body["url"], "https://sigap.kominfo.example/webhook/telegram");
+    assert_eq!(set.body["secret_token"], "rahasia-webhook");
+    assert!(r.fake.calls("getUpdates").is_empty(), "no polling in webhook mode");
+
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/webhook/telegram", r.addr);
+    let mut update = r.fake.message_from(REPORTER, "/lapor");
+    update["update_id"] = json!(501);
+    let post = |secret: Option<&'static str>, body: Value| {
+        let mut request = client.post(&url).json(&body);
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        request.send()
+    };
+    assert_eq!(post(None, update.clone()).await.unwrap().status(), 401);
+    assert_eq!(post(Some("salah"), update.clone()).await.unwrap().status(), 401);
+    assert_eq!(post(Some("rahasia-webhook"), update.clone()).await.unwrap().status(), 200);
+    // Telegram delivering the same update again changes nothing.
+    assert_eq!(post(Some("rahasia-webhook"), update.clone()).await.unwrap().status(), 200);
+    assert_eq!(post(Some("rahasia-webhook"), json!({"update_id": 502, "bogus": true})).await.unwrap().status(), 200);
+
+    let asked = r.nth_to(REPORTER, 2).await;
+    assert!(text(&asked).starts_with("Ceritakan gangguannya"), "{}", text(&asked));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(r.fake.sent_to(REPORTER).len(), 2, "{:?}", r.texts_to(REPORTER));
+    r.stop().await;
+}
