@@ -250,15 +250,28 @@ impl Helpdesk {
             created_at: now,
         };
         inbound::set_pending(&txn, pending).await?;
-        txn.commit().await?;
         let key = if photos {
             "press.ask_resolve_photo".to_owned()
         } else {
             format!("press.ask_{}", press.action.kind.as_str())
         };
         let asked = t!(&key, locale = locale);
-        let answer = if asked == key { t!("press.ask_note", locale = locale) } else { asked };
-        Ok(PressOutcome::Asked { answer: answer.into_owned() })
+        let answer = if asked == key { t!("press.ask_note", locale = locale) } else { asked }.into_owned();
+        // The button's short answer vanishes after a moment; the question stays in the chat.
+        let number = tickets::by_id(&txn, press.action.ticket_id)
+            .await?
+            .map_or_else(|| format!("#{}", press.action.ticket_id), |row| row.number);
+        let question = NewOutbound {
+            person_id: Some(person_id),
+            channel: press.channel,
+            address: press.card.as_ref().map_or_else(|| press.from.clone(), |c| c.chat.clone()),
+            ticket_id: Some(press.action.ticket_id),
+            kind: kind::CONVERSATION,
+            message: OutboundMessage::text(t!("press.question", locale = locale, number = number, question = answer)),
+        };
+        outbox::enqueue(&txn, vec![question], now).await?;
+        txn.commit().await?;
+        Ok(PressOutcome::Asked { answer })
     }
 }
 

@@ -1,0 +1,297 @@
+//! Whole SOPs walked in Telegram by user actions alone: a reporter's message, officials'
+//! and a technician's button presses, typed reasons and a completion photo, against the
+//! real application and a fake Bot API on 127.0.0.1. Kudus: the remote fix, and the field
+//! visit with a reopen. Tebing Tinggi: the disposition chain, device replacement and the
+//! review back up the chain.
+
+#[path = "common/db.rs"]
+mod db;
+#[path = "support/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::TimeZone;
+use fake_telegram::{FakeTelegram, Recorded};
+use sigap::clock::ManualClock;
+use sigap::domain::role::Role;
+use sigap::domain::ticket::Channel;
+use sigap::service::{Helpdesk, TicketRef};
+use sigap::settings::Settings;
+use sigap::startup::Application;
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::{attachments, tickets};
+use tempfile::TempDir;
+
+const TOKEN: &str = "779:WALK-TEST";
+const REPORTER: i64 = 8001;
+const HELPDESK: i64 = 8002;
+const KASI: i64 = 8003;
+const TECH: i64 = 8004;
+const KABID: i64 = 8005;
+const KADIS: i64 = 8006;
+
+struct Walk {
+    desk: Helpdesk,
+    fake: FakeTelegram,
+    /// Per chat, how many messages were looked at already: a button is taken from a newer one.
+    seen: Mutex<HashMap<i64, usize>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dirs: (TempDir, Option<TempDir>),
+}
+
+async fn start(sop: &str) -> Walk {
+    let (url, db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let fake = FakeTelegram::start(TOKEN).await;
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", url),
+        ("DATA_DIR", data.path().display().to_string()),
+        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+        ("SIGAP_SOP", sop.to_owned()),
+        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+        ("TELOXIDE_TOKEN", TOKEN.to_owned()),
+        ("TELOXIDE_API_URL", fake.api_url()),
+        // Pacing runs on the service's clock, which stands still here: lift both limits.
+        ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
+        ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
+    ]);
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let monday = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
+    let app = Application::build(&settings, Arc::new(ManualClock::new(monday))).await.unwrap();
+    let desk = app.helpdesk().clone();
+    let db = desk.db();
+    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+    directory::import_orgs(db, &[org], monday).await.unwrap();
+    for (name, role, tg) in [
+        ("Sari", Role::Reporter, REPORTER),
+        ("Hadi", Role::Helpdesk, HELPDESK),
+        ("Kurnia", Role::Kasi, KASI),
+        ("Agus", Role::Technician, TECH),
+        ("Bambang", Role::Kabid, KABID),
+        ("Dewi", Role::Kadis, KADIS),
+    ] {
+        let person = NewPerson {
+            name: name.into(),
+            org_code: Some("DINKES".into()),
+            locale: "id".into(),
+            roles: vec![role],
+            identities: vec![(Channel::Telegram, tg.to_string())],
+        };
+        directory::add_person(db, &person, monday).await.unwrap();
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Walk { desk, fake, seen: Mutex::new(HashMap::new()), stop, server, _dirs: (data, db_dir) }
+}
+
+impl Walk {
+    fn say(&self, from: i64, text: &str) {
+        self.fake.push_update(self.fake.message_from(from, text));
+    }
+
+    /// Wait for a message to `chat`, newer than any used before, with a button `label`; press it.
+    async fn tap(&self, chat: i64, label: &str) -> Recorded {
+        let from = *self.seen.lock().unwrap().get(&chat).unwrap_or(&0);
+        let mut found = None;
+        eventually(&format!("a `{label}` button for {chat}"), || {
+            let sent = self.fake.sent_to(chat);
+            let hit = sent.iter().enumerate().skip(from).find(|(_, m)| button(m, label).is_some());
+            found = hit.map(|(i, m)| (i, m.clone()));
+            std::future::ready(found.is_some())
+        })
+        .await;
+        let (index, message) = found.unwrap();
+        self.seen.lock().unwrap().insert(chat, index + 1);
+        let message_id = message.result["message_id"].as_i64().unwrap();
+        self.fake.push_update(self.fake.callback_from(chat, message_id, &button(&message, label).unwrap()));
+        message
+    }
+
+    /// Wait for a message to `chat` that contains `part`.
+    async fn told(&self, chat: i64, part: &str) -> String {
+        let mut found = None;
+        eventually(&format!("`{part}` to {chat}"), || {
+            found = texts(&self.fake.sent_to(chat)).into_iter().find(|t| t.contains(part));
+            std::future::ready(found.is_some())
+        })
+        .await;
+        found.unwrap()
+    }
+
+    /// Report by message, as a reporter does, and file it.
+    async fn report(&self, text: &str) -> i64 {
+        self.say(REPORTER, text);
+        self.tap(REPORTER, "Lewati").await;
+        self.tap(REPORTER, "Kirim").await;
+        eventually("the ticket", || async { !tickets::list(self.desk.db(), None, 1).await.unwrap().is_empty() }).await;
+        tickets::list(self.desk.db(), None, 1).await.unwrap()[0].id
+    }
+
+    async fn step(&self, ticket: i64) -> (String, String) {
+        let row = tickets::by_id(self.desk.db(), ticket).await.unwrap().unwrap();
+        (row.step, row.status)
+    }
+
+    async fn at_step(&self, ticket: i64, step: &str) {
+        eventually(&format!("ticket at {step}"), || async { self.step(ticket).await.0 == step }).await;
+    }
+
+    async fn actions(&self, ticket: i64) -> Vec<String> {
+        let details = self.desk.details(TicketRef::Id(ticket)).await.unwrap();
+        details.events.iter().map(|e| e.event.action.clone()).collect()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+        assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
+    }
+}
+
+fn button(message: &Recorded, label: &str) -> Option<String> {
+    message.body["reply_markup"]["inline_keyboard"]
+        .as_array()?
+        .iter()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .find(|b| b["text"] == label)
+        .and_then(|b| b["callback_data"].as_str().map(str::to_owned))
+}
+
+fn texts(records: &[Recorded]) -> Vec<String> {
+    records.iter().filter_map(|r| r.body["text"].as_str().or(r.body["caption"].as_str()).map(str::to_owned)).collect()
+}
+
+async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn kudus_remote_fix_from_a_message_to_closed() {
+    let w = start("kudus").await;
+    let ticket = w.report("Internet di ruang server mati sejak pagi").await;
+    let number = tickets::by_id(w.desk.db(), ticket).await.unwrap().unwrap().number;
+
+    let card = w.tap(HELPDESK, "Teruskan ke Kasi").await;
+    let card_text = card.body["text"].as_str().unwrap();
+    assert!(card_text.starts_with(&format!("Tiket {number} — Menerima aduan")), "{card_text}");
+    assert!(card_text.contains("Pelapor: Sari (Dinas Kesehatan)\nLokasi: ruang server\nKategori: Internet mati"));
+    let kasi = w.tap(KASI, "Perbaiki online").await;
+    let kasi_buttons: Vec<String> = ["Atur prioritas", "Perbaiki online", "Kunjungan lapangan", "Kembalikan"]
+        .iter()
+        .filter(|l| button(&kasi, l).is_some())
+        .map(|l| (*l).to_owned())
+        .collect();
+    assert_eq!(kasi_buttons.len(), 4, "the Kasi's card offers exactly the step's actions");
+    w.tap(TECH, "Selesai").await;
+    w.told(TECH, "catatan penyelesaian").await;
+    w.say(TECH, "Router di-restart dari jarak jauh, koneksi kembali");
+    w.tap(REPORTER, "Sudah normal").await;
+    w.tap(KABID, "Setujui laporan").await;
+    eventually("closed", || async { w.step(ticket).await.1 == "closed" }).await;
+
+    assert_eq!(w.actions(ticket).await, ["report", "forward", "fix_remote", "resolve", "confirm", "approve"]);
+    let to_reporter = texts(&w.fake.sent_to(REPORTER));
+    let after_filing: Vec<&String> = to_reporter.iter().skip_while(|t| !t.contains("Nomor tiket")).collect();
+    assert!(after_filing.len() >= 4, "{to_reporter:?}");
+    for text in &after_filing {
+        assert!(text.contains(&number), "every update names the ticket: {text}");
+    }
+    w.told(REPORTER, &format!("Tiket {number} selesai dan ditutup")).await;
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn kudus_field_visit_with_photos_and_a_reopen() {
+    let w = start("kudus").await;
+    let ticket = w.report("Wifi di aula lantai 2 putus").await;
+
+    w.tap(HELPDESK, "Teruskan ke Kasi").await;
+    w.tap(KASI, "Kunjungan lapangan").await;
+    w.told(REPORTER, "teknisi akan meninjau langsung ke lokasi").await;
+    w.tap(TECH, "Selesai").await;
+    w.told(TECH, "Kirim foto").await;
+    w.fake.add_file("foto-1", b"\xff\xd8 kabel".to_vec());
+    w.fake.push_update(w.fake.photo_from(TECH, "foto-1", Some("Konektor RJ45 diganti")));
+    w.tap(REPORTER, "Masih gangguan").await;
+    w.told(REPORTER, "Ceritakan gangguan yang masih terjadi").await;
+    w.say(REPORTER, "Masih putus kalau hujan");
+    w.at_step(ticket, "perbaikan_lapangan").await;
+    w.told(TECH, "Masih putus kalau hujan").await;
+
+    w.tap(TECH, "Selesai").await;
+    w.fake.add_file("foto-2", b"\xff\xd8 kabel outdoor".to_vec());
+    w.fake.push_update(w.fake.photo_from(TECH, "foto-2", Some("Kabel outdoor diganti")));
+    w.tap(REPORTER, "Sudah normal").await;
+    w.tap(KABID, "Setujui laporan").await;
+    eventually("closed", || async { w.step(ticket).await.1 == "closed" }).await;
+
+    assert_eq!(
+        w.actions(ticket).await,
+        ["report", "forward", "field_visit", "resolve", "reopen", "resolve", "confirm", "approve"]
+    );
+    let photos = attachments::for_ticket(w.desk.db(), ticket).await.unwrap();
+    assert_eq!(photos.len(), 2);
+    let sent_photos = w.fake.sent_to(REPORTER).into_iter().filter(|m| m.method == "sendPhoto").count();
+    assert_eq!(sent_photos, 2, "each completion photo reached the reporter");
+    w.stop().await;
+}
+
+#[tokio::test]
+async fn tebing_tinggi_device_replacement_and_the_review_chain() {
+    let w = start("tebing-tinggi").await;
+    let ticket = w.report("Switch di ruang server mati total").await;
+
+    w.tap(KADIS, "Teruskan ke Kabid").await;
+    w.tap(KABID, "Teruskan ke Kasi").await;
+    w.tap(KASI, "Tugaskan teknisi").await;
+    let picker = w.tap(KASI, "Agus (0)").await;
+    assert!(picker.body["text"].as_str().unwrap().contains("pilih teknisi"), "{picker:?}");
+    w.told(REPORTER, "teknisi Agus ditugaskan").await;
+    w.tap(TECH, "Kunjungan lapangan").await;
+    w.tap(TECH, "Ganti perangkat").await;
+    w.told(TECH, "perangkat yang perlu diganti").await;
+    w.say(TECH, "Switch 24 port - mati total");
+    w.at_step(ticket, "penggantian").await;
+    w.told(REPORTER, "perangkat perlu diganti (Switch 24 port").await;
+    w.tap(TECH, "Selesai").await;
+    w.fake.add_file("switch-baru", b"\xff\xd8 switch baru".to_vec());
+    w.fake.push_update(w.fake.photo_from(TECH, "switch-baru", Some("Switch baru terpasang")));
+    w.tap(REPORTER, "Sudah normal").await;
+    w.tap(KASI, "Setujui laporan").await;
+    w.at_step(ticket, "review_kabid").await;
+    w.tap(KABID, "Setujui laporan").await;
+    w.tap(KADIS, "Setujui laporan").await;
+    eventually("closed", || async { w.step(ticket).await.1 == "closed" }).await;
+
+    assert_eq!(
+        w.actions(ticket).await,
+        [
+            "report",
+            "forward",
+            "forward",
+            "assign",
+            "field_visit",
+            "request_replacement",
+            "resolve",
+            "confirm",
+            "approve",
+            "approve",
+            "approve"
+        ]
+    );
+    let row = tickets::by_id(w.desk.db(), ticket).await.unwrap().unwrap();
+    assert_eq!(row.status, "closed");
+    w.stop().await;
+}
