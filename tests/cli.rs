@@ -176,6 +176,31 @@ async fn staff_are_added_listed_and_disabled() {
 }
 
 #[tokio::test]
+async fn staff_invite_prints_a_single_use_link_and_refuses_bad_input() {
+    let admin = Admin::new().await;
+    let made = admin
+        .command(&["staff", "invite", "--role", "kasi", "--name", "Kurnia Dewi", "--days", "2"])
+        .env("TELEGRAM_BOT_USERNAME", "@SigapKudusBot")
+        .output()
+        .unwrap();
+    let refused_role = admin.run(&["staff", "invite", "--role", "reporter", "--name", "X"]);
+    let refused_days = admin.run(&["staff", "invite", "--role", "kasi", "--name", "X", "--days", "90"]);
+    let refused_org = admin.run(&["staff", "invite", "--role", "kasi", "--name", "X", "--org", "NOPE"]);
+
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = stdout(&made);
+    assert!(text.contains("Undangan untuk Kurnia Dewi (Kepala Seksi) dibuat, sekali pakai"), "{text}");
+    let link = text.split_whitespace().find(|w| w.starts_with("https://t.me/SigapKudusBot?start=")).expect(&text);
+    let code = link.rsplit('=').next().unwrap();
+    assert_eq!(code.len(), 24, "{code}");
+    assert!(code.chars().all(|c| c.is_ascii_hexdigit()), "{code}");
+    for (out, expected) in [(refused_role, "/start"), (refused_days, "--days 90"), (refused_org, "NOPE")] {
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    }
+}
+
+#[tokio::test]
 async fn staff_add_refuses_bad_input_and_writes_nothing() {
     let admin = Admin::new().await;
     admin.run(&["staff", "add", "--name", "Budi", "--role", "kasi", "--whatsapp", "081234567890"]);

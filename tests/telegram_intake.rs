@@ -263,6 +263,36 @@ async fn a_newcomer_registers_and_their_first_message_becomes_a_ticket() {
 }
 
 #[tokio::test]
+async fn a_newcomer_who_picks_english_is_answered_in_english_from_then_on() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "/start"));
+    let language = r.nth_to(NEWCOMER, 1).await;
+    r.press(NEWCOMER, &language, "English");
+    let orgs = r.nth_to(NEWCOMER, 2).await;
+    assert!(text(&orgs).starts_with("Which office or village"), "{}", text(&orgs));
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "didik"));
+    let found = r.nth_to(NEWCOMER, 3).await;
+    r.press(NEWCOMER, &found, "Dinas Pendidikan");
+    let name = r.nth_to(NEWCOMER, 4).await;
+    assert_eq!(text(&name), "Type your full name.");
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "Rina"));
+    let phone = r.nth_to(NEWCOMER, 5).await;
+    assert_eq!(phone.body["reply_markup"]["keyboard"][0][0]["text"], "📱 Share my phone number");
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "0812 9999 0000"));
+    let done = r.nth_to(NEWCOMER, 6).await;
+
+    assert!(text(&done).starts_with("Thank you, Rina. You are registered as a reporter from Dinas Pendidikan."));
+    assert!(text(&done).contains("To report an outage, just type the problem"), "{}", text(&done));
+    let person =
+        directory::person_by_identity(r.desk.db(), Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().unwrap();
+    assert_eq!(person.locale, "en");
+    // A typed number is not proof of owning that WhatsApp: only Telegram's own share links it.
+    assert_eq!(person.identities, vec![(Channel::Telegram, NEWCOMER.to_string())]);
+    assert!(conversations::get(r.desk.db(), Channel::Telegram, &NEWCOMER.to_string()).await.unwrap().is_none());
+    r.stop().await;
+}
+
+#[tokio::test]
 async fn a_photo_with_a_caption_is_a_report_and_the_summary_can_be_changed() {
     let r = start_with(&[("TELEGRAM_TEAM_CHAT", &TEAM_GROUP.to_string())]).await;
     r.fake.add_file("foto-ap", b"\xff\xd8 access point".to_vec());
