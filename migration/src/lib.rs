@@ -8,6 +8,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_sla;
 mod m20261123_000003_inbound;
 mod m20261123_000004_conversations;
+mod m20261123_000005_whatsapp;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_sla::Migration),
             Box::new(m20261123_000003_inbound::Migration),
             Box::new(m20261123_000004_conversations::Migration),
+            Box::new(m20261123_000005_whatsapp::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ mod worker;
 
 pub use backoff::RetryPolicy;
 pub use pacing::{Limits, Pacer};
-pub use worker::{DeliveryWorker, Step};
+pub use worker::{DeliveryWorker, Step, WINDOW};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,6 +26,21 @@ pub struct Delivery {
     pub address: String,
     pub message: OutboundMessage,
     pub files: Vec<FileToSend>,
+    /// The outbox row's kind (`update`, `sla_reminder`, …): which template stands in for it
+    /// where free text is not allowed.
+    pub kind: String,
+    /// WhatsApp only: the chat has not written in the last 24 hours (or never), so only an
+    /// approved template may be sent.
+    pub outside_window: bool,
+}
+
+/// What a successful send produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The platform's ids of the messages sent (WhatsApp `wamid`s), to match later statuses.
+    pub external_ids: Vec<String>,
+    /// How it went, when not as asked (a template instead of free text); kept on the row.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,5 +67,5 @@ pub enum SendError {
 #[async_trait::async_trait]
 pub trait Sender: Send + Sync {
     fn channel(&self) -> Channel;
-    async fn send(&self, delivery: &Delivery) -> Result<(), SendError>;
+    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError>;
 }

@@ -10,10 +10,14 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use super::{Delivery, FileToSend, Pacer, RetryPolicy, SendError, Sender};
+
+/// WhatsApp's customer-service window: free-form messages only this long after the
+/// person's last message.
+pub const WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 use crate::clock::Clock;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
-use crate::store::{attachments, outbox};
+use crate::store::{attachments, inbound, outbox};
 
 /// What one unit of work did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +113,7 @@ impl DeliveryWorker {
         let Some(sender) = self.senders.get(&channel) else {
             return Ok((channel, Step::Lost(row.id)));
         };
-        let delivery = match self.delivery(&claimed).await? {
+        let delivery = match self.delivery(&claimed, now).await? {
             Ok(d) => d,
             Err(reason) => {
                 outbox::fail(&self.db, claimed.id, claimed.attempts, &reason).await?;
@@ -121,8 +125,12 @@ impl DeliveryWorker {
         let result = sender.send(&delivery).await;
         let done = self.clock.now();
         match result {
-            Ok(()) => {
-                outbox::mark_sent(&self.db, claimed.id, claimed.attempts, done).await?;
+            Ok(sent) => {
+                if let Some(note) = &sent.note {
+                    tracing::info!(outbox = claimed.id, %note, "sent otherwise than asked");
+                }
+                outbox::mark_sent_as(&self.db, &claimed, channel, &sent.external_ids, sent.note.as_deref(), done)
+                    .await?;
                 Ok((channel, Step::Sent(claimed.id)))
             }
             Err(SendError::Retry { reason, .. }) if claimed.attempts >= self.policy.max_attempts => {
@@ -170,7 +178,11 @@ impl DeliveryWorker {
     }
 
     /// The row made ready to send; the inner error means the row itself is unusable.
-    async fn delivery(&self, row: &outbox::OutboxRow) -> Result<Result<Delivery, String>, sea_orm::DbErr> {
+    async fn delivery(
+        &self,
+        row: &outbox::OutboxRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<Delivery, String>, sea_orm::DbErr> {
         let message = match row.message() {
             Ok(m) => m,
             Err(e) => return Ok(Err(format!("unreadable payload: {e}"))),
@@ -187,12 +199,17 @@ impl DeliveryWorker {
                 file_name: found.file_name,
             });
         }
+        let channel = row.channel.parse().unwrap_or(Channel::System);
+        let outside_window = channel == Channel::Whatsapp
+            && inbound::last_inbound(&self.db, channel, &row.address).await?.is_none_or(|at| now - at >= WINDOW);
         Ok(Ok(Delivery {
             outbox_id: row.id,
-            channel: row.channel.parse().unwrap_or(Channel::System),
+            channel,
             address: row.address.clone(),
             message,
             files,
+            kind: row.kind.clone(),
+            outside_window,
         }))
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::entity::{inbound_update, pending_input};
+use super::entity::{chat_window, inbound_update, pending_input};
 use crate::domain::ticket::Channel;
 
 pub use pending_input::Model as PendingInput;
@@ -55,4 +55,36 @@ pub async fn pending<C: ConnectionTrait>(db: &C, person_id: i64) -> Result<Optio
 pub async fn clear_pending<C: ConnectionTrait>(txn: &C, person_id: i64) -> Result<(), sea_orm::DbErr> {
     pending_input::Entity::delete_many().filter(pending_input::Column::PersonId.eq(person_id)).exec(txn).await?;
     Ok(())
+}
+
+/// Note that `address` wrote to SIGAP on `channel` at `at` (WhatsApp's 24-hour window).
+pub async fn touch_window<C: ConnectionTrait>(
+    txn: &C,
+    channel: Channel,
+    address: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    chat_window::Entity::insert(chat_window::ActiveModel {
+        channel: Set(channel.as_str().to_owned()),
+        address: Set(address.to_owned()),
+        last_inbound_at: Set(at),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([chat_window::Column::Channel, chat_window::Column::Address])
+            .update_column(chat_window::Column::LastInboundAt)
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// When `address` last wrote on `channel`, if ever.
+pub async fn last_inbound<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    address: &str,
+) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
+    let found = chat_window::Entity::find_by_id((channel.as_str().to_owned(), address.to_owned())).one(db).await?;
+    Ok(found.map(|w| w.last_inbound_at))
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::entity::outbox;
+use super::entity::{outbox, outbox_sent};
 use crate::domain::ticket::Channel;
 use crate::outbound::OutboundMessage;
 
@@ -142,6 +142,48 @@ pub async fn mark_sent<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     finish(db, id, attempt, Outcome { status: SENT, sent_at: Some(at), retry_at: None, reason: None }).await
+}
+
+/// Remember the platform's ids of what a row became, and a note on how it went (a template
+/// sent instead of free text); one transaction with the row's status.
+pub async fn mark_sent_as(
+    db: &sea_orm::DatabaseConnection,
+    row: &OutboxRow,
+    channel: Channel,
+    external_ids: &[String],
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    finish(&txn, row.id, row.attempts, Outcome { status: SENT, sent_at: Some(at), retry_at: None, reason: note })
+        .await?;
+    if !external_ids.is_empty() {
+        let rows = external_ids.iter().map(|id| outbox_sent::ActiveModel {
+            channel: Set(channel.as_str().to_owned()),
+            external_id: Set(id.clone()),
+            outbox_id: Set(row.id),
+            sent_at: Set(at),
+        });
+        outbox_sent::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([outbox_sent::Column::Channel, outbox_sent::Column::ExternalId])
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
+}
+
+/// The outbox row a platform message id belongs to.
+pub async fn by_external_id<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    external_id: &str,
+) -> Result<Option<OutboxRow>, sea_orm::DbErr> {
+    let Some(sent) =
+        outbox_sent::Entity::find_by_id((channel.as_str().to_owned(), external_id.to_owned())).one(db).await?
+    else {
+        return Ok(None);
+    };
+    outbox::Entity::find_by_id(sent.outbox_id).one(db).await
 }
 
 /// Put the row back for another attempt at `at`.

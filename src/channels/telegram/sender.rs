@@ -12,7 +12,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use super::callback::CallbackCodec;
-use crate::delivery::{Delivery, SendError, Sender};
+use crate::delivery::{Delivery, SendError, Sender, Sent};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 
@@ -87,13 +87,13 @@ impl Sender for TelegramSender {
         Channel::Telegram
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<(), SendError> {
+    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
         let chat: i64 = delivery.address.parse().map_err(|_| SendError::Permanent {
             reason: format!("`{}` is not a Telegram chat id", delivery.address),
         })?;
         let chat = ChatId(chat);
         if let Some(message_id) = &delivery.message.edit {
-            return self.edit(chat, message_id, &delivery.message.text).await;
+            return self.edit(chat, message_id, &delivery.message.text).await.map(|()| Sent::default());
         }
         let keyboard = self.keyboard(delivery)?;
         // Files first, so the buttons under the text are the last thing in the chat.
@@ -119,7 +119,7 @@ impl Sender for TelegramSender {
             };
             sent.map_err(classify)?;
         }
-        Ok(())
+        Ok(Sent::default())
     }
 }
 

@@ -2,12 +2,14 @@
 //! live in [`crate::domain`] and the store converts at its boundary.
 
 pub mod attachment;
+pub mod chat_window;
 pub mod conversation;
 pub mod identity;
 pub mod inbound_update;
 pub mod invite;
 pub mod organisation;
 pub mod outbox;
+pub mod outbox_sent;
 pub mod pending_input;
 pub mod person;
 pub mod person_role;
