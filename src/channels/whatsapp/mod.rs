@@ -5,7 +5,11 @@
 //! lives here.
 
 pub mod api;
+pub mod client;
+pub mod error;
 pub mod settings;
 
 pub use api::{Choice, MessageRequest};
+pub use client::GraphClient;
+pub use error::GraphError;
 pub use settings::{Template, Templates, WhatsAppSettings};
