@@ -7,9 +7,11 @@
 pub mod api;
 pub mod client;
 pub mod error;
+pub mod sender;
 pub mod settings;
 
 pub use api::{Choice, MessageRequest};
 pub use client::GraphClient;
 pub use error::GraphError;
+pub use sender::WhatsAppSender;
 pub use settings::{Template, Templates, WhatsAppSettings};
