@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod sender;
 pub mod settings;
+pub mod webhook;
 
 pub use api::{Choice, MessageRequest};
 pub use client::GraphClient;
