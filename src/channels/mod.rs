@@ -2,3 +2,4 @@
 //! into core commands and core messages into platform calls; no workflow rule lives here.
 
 pub mod telegram;
+pub mod whatsapp;

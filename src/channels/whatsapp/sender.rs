@@ -1,0 +1,191 @@
+//! Sending outbox messages through the Cloud API: files uploaded and sent by media id, text
+//! split at 4096 characters, buttons as reply buttons (up to three) or as lists (more, ten
+//! rows to a message), and each Graph error sorted into "try again" or "give up".
+//!
+//! The rendering ([`requests`], [`interactive`]) is pure so that it can be checked against
+//! Meta's limits without a server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::api::{BuildError, MAX_BUTTON_BODY, MAX_CAPTION, MAX_LIST_BODY, MAX_LIST_ROWS, MAX_REPLY_BUTTONS, MAX_TEXT};
+use super::api::{MessageRequest, truncate};
+use super::client::GraphClient;
+use super::error::{GraphError, PAIR_RATE_LIMIT};
+use crate::channels::telegram::sender::split_text;
+use crate::delivery::{Delivery, FileToSend, SendError, Sender};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::ticket::Channel;
+use crate::outbound::Button;
+
+pub use super::api::Choice;
+
+/// Turns a core button into the id that comes back when it is chosen (signed by the caller).
+pub type ButtonEncoder = Arc<dyn Fn(&Button) -> String + Send + Sync>;
+
+/// The label of the button that opens a list. A symbol rather than a word: the core owns all
+/// user-facing text and has none for this yet.
+pub const LIST_LABEL: &str = "☰";
+/// Meta keeps pair-rate-limited recipients blocked for a while; retrying sooner only fails again.
+const PAIR_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// WhatsApp shows JPEG and PNG inline, up to 5 MB; other images travel as documents.
+const MAX_IMAGE: usize = 5 * 1024 * 1024;
+
+pub struct WhatsAppSender {
+    client: GraphClient,
+    encode: ButtonEncoder,
+}
+
+/// A file already uploaded to Meta, ready to be sent by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploaded {
+    pub media_id: String,
+    /// Shown as an image rather than as a document.
+    pub inline: bool,
+    pub file_name: Option<String>,
+}
+
+impl WhatsAppSender {
+    pub fn new(client: GraphClient, encode: ButtonEncoder) -> Self {
+        WhatsAppSender { client, encode }
+    }
+
+    async fn upload(&self, file: &FileToSend) -> Result<Uploaded, SendError> {
+        let path = file.path.clone();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|e| SendError::Retry { after: None, reason: format!("reading a file: {e}") })?
+            .map_err(|e| SendError::Permanent { reason: format!("{}: {e}", file.path.display()) })?;
+        let inline = matches!(file.mime.as_str(), "image/jpeg" | "image/png") && bytes.len() <= MAX_IMAGE;
+        let file_name =
+            file.file_name.clone().or_else(|| file.path.file_name().map(|name| name.to_string_lossy().into_owned()));
+        let media_id = self
+            .client
+            .upload_media(bytes, &file.mime, file_name.as_deref().unwrap_or("file"))
+            .await
+            .map_err(classify)?;
+        Ok(Uploaded { media_id, inline, file_name })
+    }
+}
+
+#[async_trait::async_trait]
+impl Sender for WhatsAppSender {
+    fn channel(&self) -> Channel {
+        Channel::Whatsapp
+    }
+
+    async fn send(&self, delivery: &Delivery) -> Result<(), SendError> {
+        let to: PhoneNumber = delivery
+            .address
+            .parse()
+            .map_err(|_| SendError::Permanent { reason: format!("`{}` is not a WhatsApp number", delivery.address) })?;
+        let message = &delivery.message;
+        let requests = if let Some(earlier) = &message.edit {
+            // WhatsApp cannot edit a sent message: the new text follows, quoting the card when
+            // its id is one WhatsApp knows.
+            split_text(&message.text, MAX_TEXT)
+                .iter()
+                .filter(|chunk| !chunk.is_empty())
+                .map(|chunk| {
+                    let request = MessageRequest::text(to.wa_id(), chunk);
+                    if earlier.starts_with("wamid.") { request.replying_to(earlier) } else { request }
+                })
+                .collect()
+        } else {
+            let choices: Vec<Choice> = message
+                .buttons
+                .iter()
+                .map(|button| Choice { id: (self.encode)(button), title: button.label.clone(), description: None })
+                .collect();
+            // Uploads first: a file Meta refuses must not leave half a message in the chat.
+            let mut uploaded = Vec::with_capacity(delivery.files.len());
+            for file in &delivery.files {
+                uploaded.push(self.upload(file).await?);
+            }
+            requests(to.wa_id(), &message.text, &choices, &uploaded)
+                .map_err(|e| SendError::Permanent { reason: format!("cannot render for WhatsApp: {e}") })?
+        };
+        for request in &requests {
+            self.client.send(request).await.map_err(classify)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every request one outbox message becomes, in the order the recipient should see them:
+/// files (the first with the text as caption when it fits), the text, then the choices
+/// (carrying the text's last part as their body).
+pub fn requests(
+    to: &str,
+    text: &str,
+    choices: &[Choice],
+    files: &[Uploaded],
+) -> Result<Vec<MessageRequest>, BuildError> {
+    let mut chunks: Vec<String> = split_text(text, MAX_TEXT).into_iter().filter(|c| !c.is_empty()).collect();
+    let mut body = None;
+    if !choices.is_empty() {
+        let limit = if choices.len() <= MAX_REPLY_BUTTONS { MAX_BUTTON_BODY } else { MAX_LIST_BODY };
+        let mut pieces = split_text(&chunks.pop().unwrap_or_default(), limit);
+        body = pieces.pop();
+        chunks.extend(pieces);
+    }
+    let caption = match chunks.first() {
+        Some(first) if !files.is_empty() && first.chars().count() <= MAX_CAPTION => Some(chunks.remove(0)),
+        _ => None,
+    };
+    let mut requests = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let caption = if i == 0 { caption.as_deref() } else { None };
+        requests.push(if file.inline {
+            MessageRequest::image(to, &file.media_id, caption)
+        } else {
+            MessageRequest::document(to, &file.media_id, caption, file.file_name.as_deref())
+        });
+    }
+    requests.extend(chunks.iter().map(|chunk| MessageRequest::text(to, chunk)));
+    if let Some(body) = body {
+        requests.extend(interactive(to, &body, choices)?);
+    }
+    Ok(requests)
+}
+
+/// Choices under `body`: up to three as reply buttons; more as lists of ten rows, each list
+/// numbered ("☰ 1/2") when there are several. Later lists repeat only the body's first line.
+pub fn interactive(to: &str, body: &str, choices: &[Choice]) -> Result<Vec<MessageRequest>, BuildError> {
+    if choices.is_empty() {
+        return Ok(Vec::new());
+    }
+    if choices.len() <= MAX_REPLY_BUTTONS {
+        return Ok(vec![MessageRequest::reply_buttons(to, body, choices)?]);
+    }
+    let pages: Vec<&[Choice]> = choices.chunks(MAX_LIST_ROWS).collect();
+    let first_line = truncate(body.trim().lines().next().unwrap_or_default(), MAX_BUTTON_BODY);
+    pages
+        .iter()
+        .enumerate()
+        .map(|(i, rows)| {
+            let label = if pages.len() == 1 {
+                LIST_LABEL.to_owned()
+            } else {
+                format!("{LIST_LABEL} {}/{}", i + 1, pages.len())
+            };
+            let body = if i == 0 { body } else { first_line.as_str() };
+            MessageRequest::list(to, None, body, &label, rows)
+        })
+        .collect()
+}
+
+/// The Graph API's answer, as the delivery worker needs it.
+pub fn classify(err: GraphError) -> SendError {
+    let reason = err.to_string();
+    match err {
+        GraphError::Throttled { code, .. } => {
+            SendError::Retry { after: (code == Some(PAIR_RATE_LIMIT)).then_some(PAIR_RATE_LIMIT_WAIT), reason }
+        }
+        GraphError::Temporary { .. } => SendError::Retry { after: None, reason },
+        GraphError::ReEngagement { .. } | GraphError::Permanent { .. } => SendError::Permanent { reason },
+    }
+}
+
+#[cfg(test)]
+mod tests;
