@@ -22,6 +22,8 @@ pub struct Metrics {
     pub refusals: Family<Labels, Counter>,
     pub deliveries: Family<Labels2, Counter>,
     pub delivery_failures: Family<Labels2, Counter>,
+    /// What platforms reported later about sent messages (WhatsApp statuses).
+    pub delivery_statuses: Family<Labels2, Counter>,
     pub sla_reminders: Counter,
     pub sla_breaches: Counter,
     outbox_depth: Gauge,
@@ -44,6 +46,7 @@ impl Metrics {
             refusals: Family::default(),
             deliveries: Family::default(),
             delivery_failures: Family::default(),
+            delivery_statuses: Family::default(),
             sla_reminders: Counter::default(),
             sla_breaches: Counter::default(),
             outbox_depth: Gauge::default(),
@@ -59,6 +62,11 @@ impl Metrics {
             "delivery_failures",
             "Messages given up on, by channel and reason",
             m.delivery_failures.clone(),
+        );
+        registry.register(
+            "delivery_statuses",
+            "Statuses platforms reported for sent messages, by channel and status",
+            m.delivery_statuses.clone(),
         );
         registry.register("sla_reminders", "SLA reminders queued", m.sla_reminders.clone());
         registry.register("sla_breaches", "SLA breaches escalated", m.sla_breaches.clone());

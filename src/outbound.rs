@@ -25,6 +25,10 @@ pub struct OutboundMessage {
     /// Offer the platform's "share my phone number" button, with this label, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_contact: Option<String>,
+    /// Send as the channel's approved template whatever the window (a WhatsApp message Meta
+    /// refused with 131047, sent again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub template: bool,
     /// The phone number was given: take the share button away again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contact_done: bool,
@@ -101,6 +105,30 @@ pub mod kind {
     pub const CONVERSATION: &str = "conversation";
     /// A new ticket copied to the office's team group.
     pub const TEAM_COPY: &str = "team_copy";
+
+    const ALL: [&str; 13] = [
+        RECEIVED,
+        UPDATE,
+        CARD,
+        ANSWERED,
+        WITHDRAWN,
+        CARD_EDIT,
+        PICKER,
+        SLA_REMINDER,
+        SLA_BREACH,
+        SLA_DIGEST,
+        CONVERSATION,
+        TEAM_COPY,
+        RESENT,
+    ];
+
+    /// A message sent again (as a template) whose stored kind is unknown to this version.
+    pub const RESENT: &str = "resent";
+
+    /// The constant for a kind read back from the outbox.
+    pub fn from_stored(stored: &str) -> &'static str {
+        ALL.into_iter().find(|k| *k == stored).unwrap_or(RESENT)
+    }
     /// The SLA worker: a share of a step's limit has passed.
     pub const SLA_REMINDER: &str = "sla_reminder";
     /// The SLA worker: a limit was breached (to the actors, one level up, complaint officials).

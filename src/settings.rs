@@ -25,6 +25,10 @@ pub struct Settings {
     /// many messages a second overall (Telegram's documented limits by default).
     pub telegram_chat_interval_ms: u64,
     pub telegram_per_second: usize,
+    /// WhatsApp's pacing: per chat, and per second for the business number (Cloud API
+    /// throughput is 80 messages a second by default).
+    pub whatsapp_chat_interval_ms: u64,
+    pub whatsapp_per_second: usize,
     /// `TELEGRAM_BOT_USERNAME` (without @): invite links are `https://t.me/<name>?start=<code>`.
     pub telegram_bot_username: Option<String>,
     /// `TELEGRAM_WEBHOOK_URL`: receive updates by webhook at this public HTTPS address
@@ -36,6 +40,8 @@ pub struct Settings {
     pub telegram_webhook_secret: Option<SecretString>,
     /// `TELEGRAM_TEAM_CHAT`: a group chat id that gets a copy of every new ticket.
     pub telegram_team_chat: Option<i64>,
+    /// `WHATSAPP_*`: the Cloud API; off when none is set.
+    pub whatsapp: Option<crate::channels::whatsapp::WhatsAppSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +79,8 @@ impl Settings {
             telegram_api_url: get("TELOXIDE_API_URL"),
             telegram_chat_interval_ms: number(&get, "SIGAP_TELEGRAM_CHAT_INTERVAL_MS", 1000)?,
             telegram_per_second: number(&get, "SIGAP_TELEGRAM_PER_SECOND", 30)?,
+            whatsapp_chat_interval_ms: number(&get, "SIGAP_WHATSAPP_CHAT_INTERVAL_MS", 200)?,
+            whatsapp_per_second: number(&get, "SIGAP_WHATSAPP_PER_SECOND", 80)?,
             telegram_bot_username: get("TELEGRAM_BOT_USERNAME").map(|n| n.trim().trim_start_matches('@').to_owned()),
             telegram_webhook_url: match get("TELEGRAM_WEBHOOK_URL") {
                 Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
@@ -92,6 +100,8 @@ impl Settings {
                 })?),
                 None => None,
             },
+            whatsapp: crate::channels::whatsapp::WhatsAppSettings::from_lookup(&get)
+                .map_err(|reason| SettingsError::Invalid { name: "WHATSAPP_*", reason })?,
         })
     }
 
@@ -101,7 +111,13 @@ impl Settings {
             per_chat_interval: std::time::Duration::from_millis(self.telegram_chat_interval_ms),
             per_second: self.telegram_per_second,
         };
-        [(crate::domain::ticket::Channel::Telegram, telegram)].into_iter().collect()
+        let whatsapp = crate::delivery::Limits {
+            per_chat_interval: std::time::Duration::from_millis(self.whatsapp_chat_interval_ms),
+            per_second: self.whatsapp_per_second,
+        };
+        [(crate::domain::ticket::Channel::Telegram, telegram), (crate::domain::ticket::Channel::Whatsapp, whatsapp)]
+            .into_iter()
+            .collect()
     }
 
     /// The database to use: the configured URL, or the default SQLite file.

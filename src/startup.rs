@@ -16,6 +16,8 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::channels::telegram::{CallbackCodec, TelegramPoller, webhook};
+use crate::channels::whatsapp::sender::Tap;
+use crate::channels::whatsapp::{WhatsAppReceiver, WhatsAppSender};
 use crate::clock::{Clock, SystemClock};
 use crate::config;
 use crate::delivery::{DeliveryWorker, Pacer, RetryPolicy, Sender};
@@ -75,12 +77,31 @@ impl Application {
                 DeliveryWorker::with_sender,
             )
         });
+        let whatsapp = match &settings.whatsapp {
+            Some(wa) => {
+                let client = crate::channels::whatsapp::GraphClient::new(wa).context("the WhatsApp HTTP client")?;
+                let receiver = WhatsAppReceiver::new(
+                    desk.clone(),
+                    client,
+                    whatsapp_codec(wa),
+                    Arc::new(desk.sop().sop.clone()),
+                    wa.app_secret.clone(),
+                    wa.verify_token.clone(),
+                );
+                Some(Arc::new(receiver))
+            }
+            None => None,
+        };
         if delivery.is_none() {
             tracing::warn!("no chat channel is configured: messages are queued in the outbox, not sent");
         }
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let mut router = routes(desk.clone());
+        if let Some(receiver) = whatsapp {
+            router = router.merge(receiver.routes());
+            tracing::info!(route = crate::channels::whatsapp::receiver::ROUTE, "WhatsApp webhook mounted");
+        }
         let telegram = match &settings.telegram_token {
             Some(token) => {
                 let token = token.expose_secret();
@@ -158,7 +179,31 @@ fn configured_senders(settings: &Settings, loaded: &config::LoadedSop) -> anyhow
         }
         None => tracing::warn!("TELOXIDE_TOKEN is not set: Telegram is off"),
     }
+    match &settings.whatsapp {
+        Some(wa) => {
+            let client = crate::channels::whatsapp::GraphClient::new(wa).context("the WhatsApp HTTP client")?;
+            let codec = whatsapp_codec(wa);
+            let sop = Arc::new(loaded.sop.clone());
+            let encode: crate::channels::whatsapp::sender::ButtonEncoder = Arc::new(move |tap| {
+                let encoded = match tap {
+                    Tap::Action(action) => codec.encode(action, &sop),
+                    Tap::Choice(choice) => codec.encode_choice(choice),
+                };
+                // Within 64 bytes by construction; an empty id is refused by the renderer.
+                encoded.unwrap_or_default()
+            });
+            let sender = WhatsAppSender::new(client, encode).with_templates(wa.templates.clone());
+            senders.push(Arc::new(sender));
+            tracing::info!("WhatsApp is on");
+        }
+        None => tracing::warn!("WHATSAPP_* are not set: WhatsApp is off"),
+    }
     Ok(senders)
+}
+
+/// Reply ids are signed with a key derived from the app secret, so only SIGAP makes them.
+fn whatsapp_codec(settings: &crate::channels::whatsapp::WhatsAppSettings) -> CallbackCodec {
+    CallbackCodec::new(&format!("whatsapp:{}", settings.app_secret.expose_secret()))
 }
 
 fn routes(desk: Helpdesk) -> Router {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sigap::channels::whatsapp::api::{Choice, MessageRequest};
 use sigap::channels::whatsapp::client::MAX_DOWNLOAD;
+use sigap::channels::whatsapp::sender::Tap;
 use sigap::channels::whatsapp::webhook::{self as parser, Inbound, MessageKind};
 use sigap::channels::whatsapp::{GraphClient, GraphError, WhatsAppSender, WhatsAppSettings};
 use sigap::delivery::{Delivery, FileToSend, SendError, Sender};
@@ -42,8 +43,9 @@ fn settings(api_url: &str, token: &str) -> WhatsAppSettings {
 async fn start() -> (FakeGraph, GraphClient, WhatsAppSender) {
     let fake = FakeGraph::start(TOKEN, PHONE_ID).await;
     let client = GraphClient::new(&settings(&fake.api_url(), TOKEN)).unwrap();
-    let encode = Arc::new(|button: &Button| {
-        format!("t{}.v{}.{}", button.action.ticket_id, button.action.version, button.action.arg.unwrap_or(0))
+    let encode = Arc::new(|tap: Tap<'_>| match tap {
+        Tap::Action(action) => format!("t{}.v{}.{}", action.ticket_id, action.version, action.arg.unwrap_or(0)),
+        Tap::Choice(choice) => format!("c{}", choice.revision),
     });
     let sender = WhatsAppSender::new(client.clone(), encode);
     (fake, client, sender)
@@ -54,8 +56,10 @@ fn delivery(text: &str, buttons: Vec<Button>, files: Vec<FileToSend>) -> Deliver
         outbox_id: 1,
         channel: Channel::Whatsapp,
         address: format!("+{REPORTER}"),
-        message: OutboundMessage { text: text.into(), buttons, attachments: Vec::new(), edit: None },
+        message: OutboundMessage { text: text.into(), buttons, ..Default::default() },
         files,
+        kind: "update".into(),
+        outside_window: false,
     }
 }
 
@@ -273,7 +277,7 @@ async fn no_answer_at_all_is_retried() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client = GraphClient::new(&settings(&url, TOKEN)).unwrap();
-    let sender = WhatsAppSender::new(client, Arc::new(|_: &Button| String::new()));
+    let sender = WhatsAppSender::new(client, Arc::new(|_: Tap<'_>| String::new()));
 
     let err = sender.send(&delivery("halo", Vec::new(), Vec::new())).await.unwrap_err();
 

@@ -10,6 +10,7 @@ mod press;
 mod queries;
 mod report;
 mod sla_worker;
+mod statuses;
 mod view;
 
 pub use act::{ActRequest, Acted, CardRef, Origin, TicketRef};
@@ -19,6 +20,7 @@ pub use press::{Press, PressOutcome};
 pub use queries::Query;
 pub use report::{Created, NewReport};
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
+pub use statuses::{OUTSIDE_WINDOW, StatusError};
 pub use view::{EventView, TicketDetails};
 
 use std::path::PathBuf;

@@ -172,6 +172,17 @@ pub async fn mark_sent_as(
     txn.commit().await
 }
 
+/// Record what the platform said later about a sent row; `failed` also marks it failed, so
+/// the admin's list of undelivered messages shows it.
+pub async fn note_failure<C: ConnectionTrait>(db: &C, id: i64, note: &str, failed: bool) -> Result<(), sea_orm::DbErr> {
+    let mut update = outbox::Entity::update_many().col_expr(outbox::Column::LastError, Expr::value(note.to_owned()));
+    if failed {
+        update = update.col_expr(outbox::Column::Status, Expr::value(FAILED));
+    }
+    update.filter(outbox::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
 /// The outbox row a platform message id belongs to.
 pub async fn by_external_id<C: ConnectionTrait>(
     db: &C,

@@ -37,6 +37,8 @@ pub struct Recorded {
     /// The JSON body, or the multipart fields other than the file.
     pub body: Value,
     pub status: u16,
+    /// What the fake answered (a send's `messages[0].id` is the wamid).
+    pub answer: Value,
 }
 
 /// A medium the fake holds: uploaded by the client, or added by a test as if a user sent it.
@@ -132,6 +134,16 @@ impl FakeGraph {
             .iter()
             .filter(|r| r.status == 200 && r.to.as_deref() == Some(to))
             .map(|r| r.body.clone())
+            .collect()
+    }
+
+    /// The accepted messages to `to` with the wamid each got, in order.
+    pub fn delivered_to(&self, to: &str) -> Vec<(String, Value)> {
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.status == 200 && r.to.as_deref() == Some(to))
+            .map(|r| (r.answer["messages"][0]["id"].as_str().unwrap_or_default().to_owned(), r.body.clone()))
             .collect()
     }
 

@@ -2,12 +2,11 @@
 //! edits, the phone-sharing keyboard) and receiving updates by long polling or by webhook,
 //! handed to the core as presses, messages and commands.
 
-pub mod callback;
 pub mod poller;
 pub mod sender;
 pub mod webhook;
 
-pub use callback::{CallbackCodec, CallbackError};
+pub use crate::channels::callback::{CallbackCodec, CallbackError};
 pub use poller::TelegramPoller;
 pub use sender::TelegramSender;
 

@@ -15,13 +15,12 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
 
-use super::callback::{CallbackCodec, Tapped};
+use crate::channels::callback::{CallbackCodec, Tapped};
+use crate::channels::commands::{Command, command};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
-use crate::service::{
-    Body, CardRef, ChatCommand, Helpdesk, Incoming, Press, PressOutcome, Query, Received, ServiceError,
-};
+use crate::service::{Body, CardRef, Helpdesk, Incoming, Press, PressOutcome, Received, ServiceError};
 use crate::store::attachments::NewAttachment;
 
 /// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
@@ -307,60 +306,10 @@ impl TelegramPoller {
     }
 }
 
-/// A Telegram command, read into what the core understands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Answered at once from the database.
-    Query(Query),
-    /// Part of a conversation (registration, a report, a search).
-    Chat(ChatCommand),
-}
-
-/// A Telegram command (`/status@SigapBot GJ-2026-000001`); `None` for text that is not a
-/// command. Unknown commands get the help.
-pub fn command(text: &str) -> Option<Command> {
-    let rest = text.trim().strip_prefix('/')?;
-    let (head, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let name = head.split('@').next()?.to_lowercase();
-    let tail = tail.trim();
-    let arg = tail.split_whitespace().next().map(str::to_owned);
-    Some(match name.as_str() {
-        "status" => Command::Query(Query::Status(arg)),
-        "tiket" | "tickets" => Command::Query(Query::Mine),
-        "antrian" | "queue" => Command::Query(Query::Queue),
-        "start" => Command::Chat(ChatCommand::Start(arg)),
-        "lapor" | "report" => Command::Chat(ChatCommand::Report),
-        "batal" | "cancel" => Command::Chat(ChatCommand::Cancel),
-        "cari" | "search" => Command::Chat(ChatCommand::Search(tail.to_owned())),
-        _ => Command::Query(Query::Help),
-    })
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("telegram: {0}")]
     Telegram(String),
     #[error(transparent)]
     Core(#[from] ServiceError),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_are_read_with_or_without_the_bot_name() {
-        let query = |q| Some(Command::Query(q));
-        let chat = |c| Some(Command::Chat(c));
-        assert_eq!(command("/status@SigapBot GJ-2026-000001"), query(Query::Status(Some("GJ-2026-000001".into()))));
-        assert_eq!(command("/tiket"), query(Query::Mine));
-        assert_eq!(command("/antrian"), query(Query::Queue));
-        assert_eq!(command("/halo"), query(Query::Help));
-        assert_eq!(command("/start a1b2c3"), chat(ChatCommand::Start(Some("a1b2c3".into()))));
-        assert_eq!(command("/start"), chat(ChatCommand::Start(None)));
-        assert_eq!(command("/lapor"), chat(ChatCommand::Report));
-        assert_eq!(command("/batal@SigapBot"), chat(ChatCommand::Cancel));
-        assert_eq!(command("/cari ruang server"), chat(ChatCommand::Search("ruang server".into())));
-        assert_eq!(command("Internet mati"), None);
-    }
 }

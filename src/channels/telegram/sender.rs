@@ -11,7 +11,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
-use super::callback::CallbackCodec;
+use crate::channels::callback::CallbackCodec;
 use crate::delivery::{Delivery, SendError, Sender, Sent};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
@@ -36,7 +36,7 @@ impl TelegramSender {
     /// choices), or the keyboard that shares the phone number, or the order to remove it.
     fn keyboard(&self, delivery: &Delivery) -> Result<Option<ReplyMarkup>, SendError> {
         let message = &delivery.message;
-        let refuse = |label: &str, e: super::callback::CallbackError| SendError::Permanent {
+        let refuse = |label: &str, e: crate::channels::callback::CallbackError| SendError::Permanent {
             reason: format!("button `{label}`: {e}"),
         };
         let mut buttons = Vec::new();

@@ -12,16 +12,27 @@ use super::api::{BuildError, MAX_BUTTON_BODY, MAX_CAPTION, MAX_LIST_BODY, MAX_LI
 use super::api::{MessageRequest, truncate};
 use super::client::GraphClient;
 use super::error::{GraphError, PAIR_RATE_LIMIT};
+use super::settings::Templates;
 use crate::channels::telegram::sender::split_text;
-use crate::delivery::{Delivery, FileToSend, SendError, Sender};
+use crate::delivery::{Delivery, FileToSend, SendError, Sender, Sent};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::ticket::Channel;
-use crate::outbound::Button;
+use crate::outbound::{ButtonAction, kind};
 
 pub use super::api::Choice;
 
+/// What a button stands for: a ticket's action, or an answer in a conversation.
+#[derive(Debug, Clone, Copy)]
+pub enum Tap<'a> {
+    Action(&'a ButtonAction),
+    Choice(&'a crate::outbound::Choice),
+}
+
 /// Turns a core button into the id that comes back when it is chosen (signed by the caller).
-pub type ButtonEncoder = Arc<dyn Fn(&Button) -> String + Send + Sync>;
+pub type ButtonEncoder = Arc<dyn Fn(Tap<'_>) -> String + Send + Sync>;
+
+/// Longest template parameter SIGAP fills: Meta caps a body at 1024 characters.
+const MAX_TEMPLATE_PARAMETER: usize = 900;
 
 /// The label of the button that opens a list. A symbol rather than a word: the core owns all
 /// user-facing text and has none for this yet.
@@ -34,6 +45,7 @@ const MAX_IMAGE: usize = 5 * 1024 * 1024;
 pub struct WhatsAppSender {
     client: GraphClient,
     encode: ButtonEncoder,
+    templates: Templates,
 }
 
 /// A file already uploaded to Meta, ready to be sent by id.
@@ -47,7 +59,31 @@ pub struct Uploaded {
 
 impl WhatsAppSender {
     pub fn new(client: GraphClient, encode: ButtonEncoder) -> Self {
-        WhatsAppSender { client, encode }
+        WhatsAppSender { client, encode, templates: Templates::default() }
+    }
+
+    /// Use these approved templates where free text is not allowed.
+    pub fn with_templates(self, templates: Templates) -> Self {
+        WhatsAppSender { templates, ..self }
+    }
+
+    /// The message as the approved template of its kind, its text as the one parameter
+    /// (templates take no line breaks in parameters). `None` without such a template.
+    fn as_template(&self, to: &PhoneNumber, delivery: &Delivery) -> Option<MessageRequest> {
+        let reminder = matches!(delivery.kind.as_str(), kind::SLA_REMINDER | kind::SLA_BREACH | kind::SLA_DIGEST);
+        let template = if reminder { self.templates.reminder.as_ref() } else { self.templates.update.as_ref() };
+        let template = template.or(self.templates.update.as_ref())?;
+        Some(template.request(to.wa_id(), &[template_parameter(&delivery.message.text)]))
+    }
+
+    async fn send_template(&self, to: &PhoneNumber, delivery: &Delivery, why: &str) -> Result<Sent, SendError> {
+        let Some(request) = self.as_template(to, delivery) else {
+            return Err(SendError::Permanent {
+                reason: format!("131047: {why}, and no template is configured (WHATSAPP_TEMPLATE_UPDATE)"),
+            });
+        };
+        let id = self.client.send(&request).await.map_err(classify)?;
+        Ok(Sent { external_ids: vec![id], note: Some(format!("sent as template: {why}")) })
     }
 
     async fn upload(&self, file: &FileToSend) -> Result<Uploaded, SendError> {
@@ -74,12 +110,16 @@ impl Sender for WhatsAppSender {
         Channel::Whatsapp
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<(), SendError> {
+    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
         let to: PhoneNumber = delivery
             .address
             .parse()
             .map_err(|_| SendError::Permanent { reason: format!("`{}` is not a WhatsApp number", delivery.address) })?;
         let message = &delivery.message;
+        if message.template || delivery.outside_window {
+            let why = if message.template { "resent after 131047" } else { "outside the 24-hour window" };
+            return self.send_template(&to, delivery, why).await;
+        }
         let requests = if let Some(earlier) = &message.edit {
             // WhatsApp cannot edit a sent message: the new text follows, quoting the card when
             // its id is one WhatsApp knows.
@@ -92,10 +132,11 @@ impl Sender for WhatsAppSender {
                 })
                 .collect()
         } else {
-            let choices: Vec<Choice> = message
-                .buttons
-                .iter()
-                .map(|button| Choice { id: (self.encode)(button), title: button.label.clone(), description: None })
+            let actions = message.buttons.iter().map(|b| (Tap::Action(&b.action), &b.label));
+            let answers = message.choices.iter().map(|c| (Tap::Choice(&c.choice), &c.label));
+            let choices: Vec<Choice> = actions
+                .chain(answers)
+                .map(|(tap, label)| Choice { id: (self.encode)(tap), title: label.clone(), description: None })
                 .collect();
             // Uploads first: a file Meta refuses must not leave half a message in the chat.
             let mut uploaded = Vec::with_capacity(delivery.files.len());
@@ -105,11 +146,28 @@ impl Sender for WhatsAppSender {
             requests(to.wa_id(), &message.text, &choices, &uploaded)
                 .map_err(|e| SendError::Permanent { reason: format!("cannot render for WhatsApp: {e}") })?
         };
-        for request in &requests {
-            self.client.send(request).await.map_err(classify)?;
+        let mut sent = Sent::default();
+        for (i, request) in requests.iter().enumerate() {
+            match self.client.send(request).await {
+                Ok(id) => sent.external_ids.push(id),
+                // Our record of the window can be wrong (a message to SIGAP lost, a clock
+                // skew): Meta's refusal of the first part is the last word, and a template goes.
+                Err(GraphError::ReEngagement { .. }) if i == 0 => {
+                    return self.send_template(&to, delivery, "131047 from Meta").await;
+                }
+                Err(err) => return Err(classify(err)),
+            }
         }
-        Ok(())
+        Ok(sent)
     }
+}
+
+/// A message's text as one template parameter: Meta refuses new lines, tabs and more than
+/// four spaces in a row there.
+pub fn template_parameter(text: &str) -> String {
+    let joined = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" · ");
+    let single = joined.replace('\t', " ").split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    truncate(&single, MAX_TEMPLATE_PARAMETER)
 }
 
 /// Every request one outbox message becomes, in the order the recipient should see them:

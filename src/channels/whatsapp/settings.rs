@@ -26,7 +26,7 @@ pub struct WhatsAppSettings {
 /// Approved message templates. Meta refuses free-form messages more than 24 hours after the
 /// recipient last wrote (error 131047); only a template may reach them then. A template is
 /// optional: without it such messages fail permanently and the admin sees why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Templates {
     /// `WHATSAPP_TEMPLATE_UPDATE`: a ticket's status changed.
     pub update: Option<Template>,

@@ -49,7 +49,8 @@ async fn handle(State(fake): State<FakeGraph>, request: Request) -> Response {
             (None, Value::Null, 400, graph_error(&fake, 100, Some("Unknown path components")))
         }
     };
-    fake.state().requests.push(Recorded { method: method.to_string(), path, to, body, status });
+    let answered = answer.clone();
+    fake.state().requests.push(Recorded { method: method.to_string(), path, to, body, status, answer: answered });
     (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(answer)).into_response()
 }
 
@@ -242,6 +243,7 @@ fn download(fake: &FakeGraph, authorized: bool, path: &str, query: &str) -> Resp
         to: None,
         body: Value::Null,
         status,
+        answer: Value::Null,
     });
     match media {
         Some(media) if authorized => ([(header::CONTENT_TYPE, media.mime)], Body::from(media.bytes)).into_response(),

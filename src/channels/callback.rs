@@ -1,4 +1,4 @@
-//! Callback data for inline buttons: at most 64 bytes, opaque to the person, and signed so
+//! Button data (Telegram callback data, WhatsApp reply ids): at most 64 bytes, opaque to the person, and signed so
 //! a forged or edited button is recognised and logged. Being genuine does not make a press
 //! valid: the core still checks role, step and version as for any other request.
 
@@ -205,7 +205,7 @@ mod tests {
     use super::*;
 
     fn sop() -> Sop {
-        Sop::parse(include_str!("../../../config/sop/tebing-tinggi.toml")).unwrap()
+        Sop::parse(include_str!("../../config/sop/tebing-tinggi.toml")).unwrap()
     }
 
     fn action(kind: ActionKind, to: Option<&str>) -> ButtonAction {

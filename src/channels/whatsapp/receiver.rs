@@ -1,0 +1,283 @@
+//! The webhook route: Meta's verification handshake (GET) and signed deliveries (POST),
+//! turned into core calls. The signature is checked over the raw bytes before anything is
+//! parsed or stored; each message's id (each status's id and status) is recorded in the
+//! transaction of its effect, so Meta delivering it again changes nothing. The answer is 200
+//! once every event's effect is committed; on an internal failure it is 500 and Meta retries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query as UrlQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_i18n::t;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::client::GraphClient;
+use super::webhook::{self, Inbound, MessageKind, SIGNATURE_HEADER};
+use crate::channels::callback::{CallbackCodec, Tapped};
+use crate::channels::commands::{Command, command_or_keyword};
+use crate::domain::sop::Sop;
+use crate::domain::ticket::Channel;
+use crate::metrics::Metrics;
+use crate::service::{Body, Helpdesk, Incoming, Press, PressOutcome, Received, ServiceError, StatusError};
+use crate::store::attachments::{MAX_BYTES, NewAttachment};
+
+/// Where Meta is told to deliver.
+pub const ROUTE: &str = "/webhook/whatsapp";
+
+pub struct WhatsAppReceiver {
+    desk: Helpdesk,
+    client: GraphClient,
+    codec: CallbackCodec,
+    sop: Arc<Sop>,
+    app_secret: SecretString,
+    verify_token: SecretString,
+}
+
+impl WhatsAppReceiver {
+    pub fn new(
+        desk: Helpdesk,
+        client: GraphClient,
+        codec: CallbackCodec,
+        sop: Arc<Sop>,
+        app_secret: SecretString,
+        verify_token: SecretString,
+    ) -> Self {
+        WhatsAppReceiver { desk, client, codec, sop, app_secret, verify_token }
+    }
+
+    pub fn routes(self: Arc<Self>) -> Router {
+        Router::new().route(ROUTE, get(handshake).post(deliver)).with_state(self)
+    }
+
+    async fn handle(&self, event: Inbound) -> Result<(), ServiceError> {
+        match event {
+            Inbound::Status { id, status, errors, .. } => {
+                let status = match status {
+                    webhook::DeliveryStatus::Sent => "sent".to_owned(),
+                    webhook::DeliveryStatus::Delivered => "delivered".to_owned(),
+                    webhook::DeliveryStatus::Read => "read".to_owned(),
+                    webhook::DeliveryStatus::Failed => "failed".to_owned(),
+                    webhook::DeliveryStatus::Deleted => "deleted".to_owned(),
+                    webhook::DeliveryStatus::Other(other) => other,
+                };
+                let errors: Vec<StatusError> =
+                    errors.into_iter().map(|e| StatusError { code: e.code, title: e.title }).collect();
+                self.desk.delivery_status(Channel::Whatsapp, &id, &status, &errors).await
+            }
+            Inbound::Message { id, from, kind, .. } => {
+                let labels = Metrics::label("channel", Channel::Whatsapp.as_str());
+                self.desk.metrics().updates_received.get_or_create(&labels).inc();
+                // The wa_id is E.164 without its plus: the same number a person registered.
+                let sender = format!("+{}", from.trim_start_matches('+'));
+                self.desk.note_inbound(Channel::Whatsapp, &sender).await?;
+                self.on_message(&id, &sender, kind).await
+            }
+        }
+    }
+
+    async fn on_message(&self, id: &str, sender: &str, kind: MessageKind) -> Result<(), ServiceError> {
+        match kind {
+            MessageKind::Text { body } => self.on_text(id, sender, &body, Vec::new()).await,
+            MessageKind::Image { media_id, mime, caption } => {
+                self.on_file(id, sender, &media_id, mime, None, caption.unwrap_or_default()).await
+            }
+            MessageKind::Document { media_id, mime, filename, caption } => {
+                self.on_file(id, sender, &media_id, mime, filename, caption.unwrap_or_default()).await
+            }
+            MessageKind::ButtonReply { id: data, .. }
+            | MessageKind::ListReply { id: data, .. }
+            | MessageKind::Button { payload: data, .. } => self.on_tap(id, sender, &data).await,
+            // A reaction or WhatsApp's own notice asks nothing of SIGAP; answering would only
+            // puzzle the person.
+            MessageKind::Reaction { .. } | MessageKind::System { .. } => {
+                tracing::debug!(message = id, "whatsapp reaction or system message ignored");
+                Ok(())
+            }
+            MessageKind::Audio { .. }
+            | MessageKind::Voice { .. }
+            | MessageKind::Video { .. }
+            | MessageKind::Sticker { .. }
+            | MessageKind::Location { .. }
+            | MessageKind::Contacts { .. }
+            | MessageKind::Order { .. }
+            | MessageKind::Unsupported { .. }
+            | MessageKind::Unknown { .. } => self.receive(id, sender, Body::Unsupported).await.map(drop),
+        }
+    }
+
+    async fn on_file(
+        &self,
+        id: &str,
+        sender: &str,
+        media_id: &str,
+        mime: String,
+        file_name: Option<String>,
+        caption: String,
+    ) -> Result<(), ServiceError> {
+        match self.download(media_id).await {
+            Ok(bytes) => {
+                let file = NewAttachment { bytes, mime, file_name };
+                self.on_text(id, sender, &caption, vec![file]).await
+            }
+            Err(reason) => {
+                // Retrying the delivery could loop on a file that never comes: ask for it again.
+                tracing::warn!(message = id, %reason, "whatsapp media not fetched");
+                let text = t!("press.file_failed", locale = self.locale_of(sender).await).into_owned();
+                self.desk.say_once(Channel::Whatsapp, id, sender, text).await.map(drop)
+            }
+        }
+    }
+
+    async fn download(&self, media_id: &str) -> Result<Vec<u8>, String> {
+        let info = self.client.media_info(media_id).await.map_err(|e| e.to_string())?;
+        let bytes = self.client.download(&info.url).await.map_err(|e| e.to_string())?;
+        if bytes.len() > MAX_BYTES {
+            return Err(format!("{} bytes is over the limit", bytes.len()));
+        }
+        Ok(bytes)
+    }
+
+    async fn on_text(&self, id: &str, sender: &str, text: &str, files: Vec<NewAttachment>) -> Result<(), ServiceError> {
+        if files.is_empty() {
+            match command_or_keyword(text) {
+                Some(Command::Query(query)) => {
+                    let answer = match self.desk.query(Channel::Whatsapp, sender, query).await {
+                        Ok(answer) => answer,
+                        Err(err) if err.is_internal() => return Err(err),
+                        Err(err) => err.localized(self.locale_of(sender).await, self.desk.sop().calendar.timezone()),
+                    };
+                    return self.desk.say_once(Channel::Whatsapp, id, sender, answer).await.map(drop);
+                }
+                Some(Command::Chat(command)) => {
+                    return self.receive(id, sender, Body::Command(command)).await.map(drop);
+                }
+                None => {}
+            }
+        }
+        let outcome = self.desk.answer_pending(Channel::Whatsapp, id, sender, text, files.clone()).await?;
+        match outcome {
+            Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
+                self.desk.say(Channel::Whatsapp, sender, answer).await
+            }
+            Some(PressOutcome::Duplicate) => Ok(()),
+            None => {
+                let body = if files.is_empty() {
+                    Body::Text(text.to_owned())
+                } else {
+                    Body::Files { caption: text.to_owned(), files }
+                };
+                self.receive(id, sender, body).await.map(drop)
+            }
+        }
+    }
+
+    /// A reply button or list row: the id is our signed button data, checked like Telegram's.
+    async fn on_tap(&self, id: &str, sender: &str, data: &str) -> Result<(), ServiceError> {
+        match self.codec.decode_any(data, &self.sop) {
+            Err(err) => {
+                tracing::warn!(%err, sender, data, "refused a forged or malformed WhatsApp reply id");
+                let text = t!("press.forged", locale = self.locale_of(sender).await).into_owned();
+                self.desk.say_once(Channel::Whatsapp, id, sender, text).await.map(drop)
+            }
+            Ok(Tapped::Choice(choice)) => {
+                if let Some(toast) = self.receive(id, sender, Body::Choice(choice)).await? {
+                    self.desk.say(Channel::Whatsapp, sender, toast).await?;
+                }
+                Ok(())
+            }
+            Ok(Tapped::Action(action)) => {
+                let press = Press {
+                    channel: Channel::Whatsapp,
+                    update_id: id.to_owned(),
+                    from: sender.to_owned(),
+                    action,
+                    // WhatsApp cannot edit the card; the answer below says what happened.
+                    card: None,
+                };
+                match self.desk.press(press).await? {
+                    PressOutcome::Done { answer } | PressOutcome::Refused { answer } => {
+                        self.desk.say(Channel::Whatsapp, sender, answer).await
+                    }
+                    // The question itself is queued by the core.
+                    PressOutcome::Asked { .. } | PressOutcome::Duplicate => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Hand a message to the core's conversation; a refusal that is not internal is answered.
+    async fn receive(&self, id: &str, sender: &str, body: Body) -> Result<Option<String>, ServiceError> {
+        let incoming = Incoming {
+            channel: Channel::Whatsapp,
+            update_id: id.to_owned(),
+            sender: sender.to_owned(),
+            reply_to: sender.to_owned(),
+            body,
+        };
+        match self.desk.receive(incoming).await {
+            Ok(Received::Handled { toast }) => Ok(toast),
+            Ok(Received::Duplicate) => Ok(None),
+            Err(err) if err.is_internal() => Err(err),
+            Err(err) => {
+                let text = err.localized(self.locale_of(sender).await, self.desk.sop().calendar.timezone());
+                self.desk.say(Channel::Whatsapp, sender, text).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn locale_of(&self, sender: &str) -> &'static str {
+        match crate::store::directory::person_by_identity(self.desk.db(), Channel::Whatsapp, sender).await {
+            Ok(Some(person)) => crate::i18n::locale(&person.locale),
+            _ => "id",
+        }
+    }
+}
+
+/// GET: Meta subscribing the webhook. The challenge is echoed as plain text, or 403.
+async fn handshake(
+    State(receiver): State<Arc<WhatsAppReceiver>>,
+    UrlQuery(params): UrlQuery<HashMap<String, String>>,
+) -> Response {
+    let answer = webhook::verify_handshake(
+        params.get("hub.mode").map(String::as_str),
+        params.get("hub.verify_token").map(String::as_str),
+        params.get("hub.challenge").map(String::as_str),
+        receiver.verify_token.expose_secret(),
+    );
+    match answer {
+        Some(challenge) => ([(header::CONTENT_TYPE, "text/plain")], challenge).into_response(),
+        None => {
+            tracing::warn!("whatsapp webhook verification refused");
+            StatusCode::FORBIDDEN.into_response()
+        }
+    }
+}
+
+/// POST: a signed delivery of messages and statuses.
+async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    if !webhook::verify_signature(receiver.app_secret.expose_secret(), &body, signature) {
+        tracing::warn!(signed = signature.is_some(), "whatsapp webhook delivery with a bad signature refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let events = match webhook::parse(&body) {
+        Ok(events) => events,
+        Err(err) => {
+            tracing::warn!(%err, "unreadable whatsapp webhook delivery refused");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    for event in events {
+        if let Err(err) = receiver.handle(event).await {
+            tracing::error!(%err, "whatsapp event failed; Meta will deliver it again");
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    }
+    StatusCode::OK
+}
