@@ -256,10 +256,10 @@ async fn meta_trouble_is_retried() {
 }
 
 #[tokio::test]
-async fn a_closed_24_hour_window_is_permanent_and_says_131047() {
+async fn a_closed_24_hour_window_without_a_template_is_permanent_and_says_131047() {
     let SendError::Permanent { reason } = send_failing(131047, 400).await else { panic!("must be permanent") };
     assert!(reason.starts_with("131047"), "{reason}");
-    assert!(reason.contains("24 hours"), "{reason}");
+    assert!(reason.contains("no template is configured"), "{reason}");
 }
 
 #[tokio::test]
