@@ -522,3 +522,28 @@ async fn a_130429_throttle_is_retried_later_and_then_delivered() {
     assert!(failed.iter().all(|r| r.address != format!("+{REPORTER}")), "{failed:?}");
     wa.stop().await;
 }
+
+#[tokio::test]
+async fn a_person_on_both_channels_is_answered_where_they_last_wrote() {
+    let wa = start("kudus", false).await;
+    let both = NewPerson {
+        name: "Sari".into(),
+        org_code: Some("DINKES".into()),
+        locale: "id".into(),
+        roles: vec![Role::Reporter],
+        identities: vec![(Channel::Telegram, "9001".into()), (Channel::Whatsapp, format!("+{REPORTER}"))],
+    };
+    directory::add_person(wa.desk.db(), &both, wa.clock.now()).await.unwrap();
+
+    wa.say(REPORTER, "Internet di ruang server mati").await;
+    wa.tap(REPORTER, "Lewati").await;
+    wa.tap(REPORTER, "Kirim").await;
+    let received = wa.told(REPORTER, "Nomor tiket").await;
+
+    let ticket = wa.ticket().await;
+    assert!(received.contains(&ticket.number));
+    let rows = outbox::for_ticket(wa.desk.db(), ticket.id).await.unwrap();
+    let to_reporter: Vec<&str> = rows.iter().filter(|r| r.kind == "received").map(|r| r.channel.as_str()).collect();
+    assert_eq!(to_reporter, ["whatsapp"]);
+    wa.stop().await;
+}

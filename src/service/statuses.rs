@@ -21,9 +21,13 @@ pub struct StatusError {
 }
 
 impl Helpdesk {
-    /// `address` wrote to SIGAP on `channel` just now.
+    /// `address` wrote to SIGAP on `channel` just now: WhatsApp's 24-hour window opens, and
+    /// a person with several channels is reached on this one from now on.
     pub async fn note_inbound(&self, channel: Channel, address: &str) -> Result<(), ServiceError> {
-        inbound::touch_window(&self.db, channel, address, self.clock.now()).await?;
+        if channel == Channel::Whatsapp {
+            inbound::touch_window(&self.db, channel, address, self.clock.now()).await?;
+        }
+        directory::prefer_channel(&self.db, channel, address).await?;
         Ok(())
     }
 

@@ -228,6 +228,29 @@ pub async fn add_identity<C: ConnectionTrait>(
     }
 }
 
+/// The person behind `channel`/`address` last wrote there: reach them there from now on.
+pub async fn prefer_channel<C: ConnectionTrait>(db: &C, channel: Channel, address: &str) -> Result<(), DirectoryError> {
+    let Some(found) = identity::Entity::find()
+        .filter(identity::Column::Channel.eq(channel.as_str()))
+        .filter(identity::Column::Address.eq(address))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    person::Entity::update_many()
+        .col_expr(person::Column::PreferredChannel, sea_orm::sea_query::Expr::value(channel.as_str()))
+        .filter(person::Column::Id.eq(found.person_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(person::Column::PreferredChannel.is_null())
+                .add(person::Column::PreferredChannel.ne(channel.as_str())),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Organisations whose name or code contains `text` (any case), by name; all when empty.
 pub async fn search_orgs<C: ConnectionTrait>(db: &C, text: &str) -> Result<Vec<organisation::Model>, DirectoryError> {
     let all = organisation::Entity::find()

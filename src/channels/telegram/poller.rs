@@ -99,6 +99,9 @@ impl TelegramPoller {
     /// Take one update's effect; an error means nothing was committed and it may come again.
     pub async fn handle(&self, update: &Update) -> Result<(), ServiceError> {
         let update_id = update.id.0.to_string();
+        if let Some(user) = update.from() {
+            self.desk.note_inbound(Channel::Telegram, &user.id.0.to_string()).await?;
+        }
         match &update.kind {
             UpdateKind::CallbackQuery(query) => self.on_press(&update_id, query).await,
             UpdateKind::Message(message) => self.on_message(&update_id, message).await,
