@@ -22,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod export;
 pub mod i18n;
 pub mod metrics;
 pub mod outbound;

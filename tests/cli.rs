@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
+use chrono::Datelike;
 use sigap::clock::SystemClock;
 use sigap::domain::ticket::{Category, Channel};
 use sigap::service::{Helpdesk, NewReport};
@@ -315,6 +316,74 @@ async fn serve_refuses_an_unknown_sop_and_exits_non_zero() {
 }
 
 /// Tickets come from the chat channels; here the library plays that part on the same database.
+#[tokio::test]
+async fn report_log_writes_csv_and_xlsx_and_stats_print_the_quarter() {
+    let admin = Admin::new().await;
+    admin.run(&[
+        "opd",
+        "import",
+        admin.write("o.csv", "code,name,kind\nDINKES,Dinas Kesehatan,opd\n").to_str().unwrap(),
+    ]);
+    admin.run(&["staff", "add", "--name", "Sari", "--role", "reporter", "--org", "DINKES", "--telegram-id", "5"]);
+    let number = report_through_the_library(&admin).await;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Jakarta).date_naive();
+    let (from, to) = (today.to_string(), today.to_string());
+
+    let csv = admin.run(&["report", "log", "--from", &from, "--to", &to]);
+    let xlsx_path = admin.dir.path().join("log.xlsx");
+    let xlsx = admin.run(&[
+        "report",
+        "log",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx_path.to_str().unwrap(),
+    ]);
+    let quarter = format!("{}Q{}", today.year(), today.month().div_ceil(3));
+    let stats = admin.run(&["report", "stats", "--quarter", &quarter]);
+
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    assert!(text.starts_with("Nomor tiket,Diterima,Instansi"), "{text}");
+    assert!(text.lines().nth(1).unwrap().starts_with(&format!("{number},")), "{text}");
+    assert!(xlsx.status.success(), "{}", stderr(&xlsx));
+    assert!(stdout(&xlsx).contains("1 tiket ditulis ke"), "{}", stdout(&xlsx));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut book, "Log Aduan").unwrap();
+    assert_eq!(range.get((1, 0)), Some(&calamine::Data::String(number.clone())));
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    assert!(stdout(&stats).starts_with(&format!("Statistik {quarter}: 1 tiket")), "{}", stdout(&stats));
+    assert!(stdout(&stats).contains("Indeks Kepuasan Masyarakat: belum ada penilaian"), "{}", stdout(&stats));
+}
+
+#[tokio::test]
+async fn report_commands_refuse_bad_periods_and_say_when_there_is_nothing() {
+    let admin = Admin::new().await;
+    let cases: [(&[&str], &str); 5] = [
+        (&["report", "log", "--from", "2026-13-01", "--to", "2026-12-31"], "--from `2026-13-01`"),
+        (&["report", "log", "--from", "2026-11-30", "--to", "2026-11-01"], "before --from"),
+        (&["report", "log", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"], "--out"),
+        (&["report", "stats", "--quarter", "2026Q5"], "1-4"),
+        (&["report", "stats", "--quarter", "kuartal empat"], "2026Q4"),
+    ];
+    for (args, expected) in cases {
+        let out = admin.run(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+    let empty = admin.run(&["report", "stats", "--quarter", "2025Q1"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+    assert_eq!(stdout(&empty).trim(), "Tidak ada tiket yang diterima pada 2025Q1.");
+    let no_rows = admin.run(&["report", "log", "--from", "2025-01-01", "--to", "2025-01-31"]);
+    assert!(no_rows.status.success());
+    assert!(stderr(&no_rows).contains("Tidak ada tiket yang diterima dari 2025-01-01 sampai 2025-01-31"));
+    assert_eq!(stdout(&no_rows).lines().count(), 1, "the header row only");
+}
+
 async fn report_through_the_library(admin: &Admin) -> String {
     let db = sigap::store::connect(&admin.url).await.unwrap();
     let loaded = sigap::config::load_sop("kudus", &repo().join("config")).unwrap();

@@ -9,6 +9,7 @@ mod m20261123_000002_sla;
 mod m20261123_000003_inbound;
 mod m20261123_000004_conversations;
 mod m20261123_000005_whatsapp;
+mod m20261123_000006_survey;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_inbound::Migration),
             Box::new(m20261123_000004_conversations::Migration),
             Box::new(m20261123_000005_whatsapp::Migration),
+            Box::new(m20261123_000006_survey::Migration),
         ]
     }
 }

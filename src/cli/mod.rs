@@ -4,6 +4,7 @@
 
 mod opd;
 mod outbox;
+mod report;
 mod sop;
 mod staff;
 mod ticket;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Messages waiting to be sent, and those that could not be delivered
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// The SOP's records: the complaint log (CSV/XLSX) and the evaluation's statistics
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Opd(OpdCommand::Import { file }) => opd::import(&file, settings).await,
         Command::Sop(SopCommand::Check { file }) => sop::check(file.as_deref(), settings),
         Command::Ticket(cmd) => ticket::run(cmd, settings).await,
+        Command::Report(cmd) => report::run(cmd, settings).await,
         Command::Outbox(cmd) => outbox::run(cmd, settings).await,
     }
 }

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod intake;
 pub mod phone;
+pub mod records;
 pub mod reminders;
 pub mod reply;
 pub mod role;

@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod outbox;
 pub mod people;
 pub mod sla;
+pub mod survey;
 pub mod tickets;
 
 use std::time::Duration;

@@ -198,6 +198,20 @@ pub async fn search<C: ConnectionTrait>(db: &C, text: &str, limit: u64) -> Resul
     query.all(db).await
 }
 
+/// Tickets received in `[from, to)`, oldest first.
+pub async fn received_between<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::CreatedAt.gte(from))
+        .filter(ticket::Column::CreatedAt.lt(to))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await
+}
+
 /// Every open ticket, oldest first: what the SLA worker watches.
 pub async fn open<C: ConnectionTrait>(db: &C) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find()

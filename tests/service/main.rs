@@ -10,6 +10,7 @@ mod helpers;
 mod metrics;
 mod notifications;
 mod press;
+mod records;
 mod refusals;
 mod sla;
 mod storage;

@@ -15,6 +15,7 @@ pub mod person;
 pub mod person_role;
 pub mod sla_digest;
 pub mod sla_notice;
+pub mod survey_answer;
 pub mod ticket;
 pub mod ticket_assignee;
 pub mod ticket_counter;

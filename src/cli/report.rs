@@ -1,0 +1,173 @@
+//! `sigap report log|stats`: the complaint log for a period as CSV or XLSX, and the
+//! quarterly evaluation's figures.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{Subcommand, ValueEnum};
+use rust_i18n::t;
+
+use super::{CliError, connect};
+use crate::clock::SystemClock;
+use crate::config;
+use crate::domain::records;
+use crate::export;
+use crate::service::{Group, Helpdesk, Stats};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The complaint log: one row per ticket received in the period (dates inclusive)
+    Log {
+        /// First day, e.g. 2026-11-01
+        #[arg(long)]
+        from: String,
+        /// Last day, e.g. 2026-11-30
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Write here; CSV goes to standard output without it
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The evaluation's figures for a quarter, e.g. 2026Q4
+    Stats {
+        #[arg(long)]
+        quarter: String,
+    },
+}
+
+pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError> {
+    let locale = settings.locale.as_str();
+    let loaded = config::load_sop(&settings.sop, &settings.config_dir).map_err(|e| CliError::new(locale, e))?;
+    let date = |text: &str, flag: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| CliError::new(locale, format!("{flag} `{text}`: write a date as 2026-11-30")))
+    };
+    match cmd {
+        ReportCommand::Log { from, to, format, out } => {
+            let (from, to) = (date(&from, "--from")?, date(&to, "--to")?);
+            if to < from {
+                return Err(CliError::new(locale, format!("--to {to} is before --from {from}")));
+            }
+            if format == Format::Xlsx && out.is_none() {
+                return Err(CliError::new(locale, "--format xlsx needs --out FILE.xlsx"));
+            }
+            let db = connect(settings).await?;
+            let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
+            let log = desk.complaint_log(from, to).await.map_err(|e| CliError::new(locale, e))?;
+            let steps: Vec<String> = desk.sop().sop.steps.iter().map(|s| s.display_name(locale).to_owned()).collect();
+            let table = export::log_table(&log, &steps, locale, desk.sop().calendar.timezone());
+            if log.is_empty() {
+                eprintln!("{}", t!("report.log_empty", locale = locale, from = from, to = to));
+            }
+            match (format, out) {
+                (Format::Csv, None) => {
+                    export::write_csv(&table, std::io::stdout().lock()).map_err(|e| CliError::new(locale, e))?
+                }
+                (Format::Csv, Some(path)) => {
+                    let file = std::fs::File::create(&path)
+                        .map_err(|e| CliError::new(locale, format!("{}: {e}", path.display())))?;
+                    export::write_csv(&table, file).map_err(|e| CliError::new(locale, e))?;
+                    println!("{}", t!("report.written", locale = locale, count = log.len(), path = path.display()));
+                }
+                (Format::Xlsx, Some(path)) => {
+                    let sheet = t!("report.sheet_log", locale = locale);
+                    export::write_xlsx(&table, &sheet, &path)
+                        .map_err(|e| CliError::new(locale, format!("{}: {e}", path.display())))?;
+                    println!("{}", t!("report.written", locale = locale, count = log.len(), path = path.display()));
+                }
+                (Format::Xlsx, None) => unreachable!("refused above"),
+            }
+            Ok(())
+        }
+        ReportCommand::Stats { quarter } => {
+            let (from, end) = records::quarter(&quarter).map_err(|e| CliError::new(locale, e))?;
+            let to = end.pred_opt().unwrap_or(end);
+            let db = connect(settings).await?;
+            let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
+            let stats = desk.stats(from, to).await.map_err(|e| CliError::new(locale, e))?;
+            if stats.tickets == 0 {
+                println!("{}", t!("report.stats_empty", locale = locale, quarter = quarter.trim().to_uppercase()));
+                return Ok(());
+            }
+            print!("{}", render_stats(&stats, &quarter.trim().to_uppercase(), locale));
+            Ok(())
+        }
+    }
+}
+
+/// The figures as the evaluation meeting reads them.
+pub fn render_stats(stats: &Stats, period: &str, locale: &str) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(&mut out, t!("report.stats_title", locale = locale, period = period, count = stats.tickets).into_owned());
+    let statuses: Vec<String> = stats.by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    line(&mut out, t!("report.stats_status", locale = locale, list = statuses.join(", ")).into_owned());
+    line(&mut out, group_line(&stats.overall, &t!("report.stats_all", locale = locale), locale));
+    line(&mut out, t!("report.stats_technicians", locale = locale).into_owned());
+    for group in &stats.technicians {
+        line(&mut out, format!("  {}", group_line(group, &group.name, locale)));
+    }
+    line(&mut out, t!("report.stats_orgs", locale = locale).into_owned());
+    for group in &stats.organisations {
+        line(&mut out, format!("  {}", group_line(group, &group.name, locale)));
+    }
+    line(&mut out, t!("report.stats_steps", locale = locale).into_owned());
+    for step in stats.steps.iter().filter(|s| s.visits > 0) {
+        let share = 100.0 * step.on_time as f64 / step.visits as f64;
+        line(
+            &mut out,
+            t!(
+                "report.stats_step",
+                locale = locale,
+                step = step.name,
+                on_time = step.on_time,
+                visits = step.visits,
+                share = format!("{share:.0}")
+            )
+            .into_owned(),
+        );
+    }
+    let reopen = stats.reopen_rate.map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0));
+    line(&mut out, t!("report.stats_reopen", locale = locale, rate = reopen).into_owned());
+    let ikm = match &stats.ikm {
+        Some(ikm) => t!(
+            "report.stats_ikm",
+            locale = locale,
+            index = format!("{:.2}", ikm.index),
+            grade = ikm.grade.letter(),
+            respondents = ikm.respondents
+        )
+        .into_owned(),
+        None => t!("report.stats_ikm_none", locale = locale).into_owned(),
+    };
+    line(&mut out, ikm);
+    out
+}
+
+fn group_line(group: &Group, name: &str, locale: &str) -> String {
+    let minutes = |m: Option<f64>| m.map_or_else(|| "-".to_owned(), |m| format!("{m:.0}"));
+    t!(
+        "report.stats_group",
+        locale = locale,
+        name = name,
+        tickets = group.tickets,
+        resolved = group.resolved,
+        median = minutes(group.median_minutes),
+        p90 = minutes(group.p90_minutes.map(|m| m as f64)),
+        ikm = group.ikm.as_ref().map_or_else(|| "-".to_owned(), |i| format!("{:.2} ({})", i.index, i.grade.letter()))
+    )
+    .into_owned()
+}
