@@ -64,6 +64,8 @@ pub enum Pick {
     Page(u32),
     /// Index in [`crate::domain::ticket::Category::ALL`].
     Category(u8),
+    /// A survey rating, 1-4.
+    Score(u8),
     Skip,
     Submit,
     Edit,

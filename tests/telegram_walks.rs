@@ -313,3 +313,38 @@ async fn tebing_tinggi_device_replacement_and_the_review_chain() {
     assert_eq!(row.status, "closed");
     w.stop().await;
 }
+
+#[tokio::test]
+async fn after_confirming_the_reporter_rates_the_service_and_may_skip() {
+    let w = start("kudus").await;
+    let ticket = w.report("Internet di ruang server mati sejak pagi").await;
+    w.tap(HELPDESK, "Teruskan ke Kasi").await;
+    w.tap(KASI, "Perbaiki online").await;
+    w.tap(TECH, "Selesai").await;
+    w.told(TECH, "catatan penyelesaian").await;
+    w.say(TECH, "Router di-restart");
+    w.tap(REPORTER, "Sudah normal").await;
+
+    let first = w.tap(REPORTER, "4 Sangat baik").await;
+    let text = text_of(&first);
+    assert!(text.starts_with("Terima kasih telah mengonfirmasi."), "{text}");
+    assert!(text.contains("(1/9): Bagaimana kesesuaian persyaratan"), "{text}");
+    assert_eq!(labels(&first), ["1 Tidak baik", "2 Kurang baik", "3 Baik", "4 Sangat baik", "Lewati", "Berhenti"]);
+    w.tap(REPORTER, "3 Baik").await;
+    w.tap(REPORTER, "4 Sangat baik").await;
+    let cost = w.tap(REPORTER, "Lewati").await;
+    assert!(text_of(&cost).contains("(4/9): Bagaimana kewajaran biaya"), "{}", text_of(&cost));
+    for _ in 4..9 {
+        w.tap(REPORTER, "4 Sangat baik").await;
+    }
+    w.told(REPORTER, "Terima kasih atas penilaian Anda.").await;
+
+    let answers = sigap::store::survey::of_tickets(w.desk.db(), &[ticket]).await.unwrap();
+    assert_eq!(answers[&ticket], [Some(4), Some(3), Some(4), None, Some(4), Some(4), Some(4), Some(4), Some(4)]);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let ikm = w.desk.stats(day, day).await.unwrap().ikm.unwrap();
+    // Eight rated elements: seven 4s and one 3 → 3.875 → 96.875, grade A.
+    assert!((ikm.index - 96.875).abs() < 1e-9, "{}", ikm.index);
+    assert_eq!(ikm.grade.letter(), 'A');
+    w.stop().await;
+}

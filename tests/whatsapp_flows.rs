@@ -305,6 +305,10 @@ async fn kudus_by_whatsapp_from_a_newcomers_message_to_closed() {
     assert_eq!(wa.post(&event).await, 200);
     let confirm = wa.tap(REPORTER, "Sudah normal").await;
     assert!(text_of(&confirm).contains("Kabel LAN diganti"), "{confirm}");
+    // The optional survey comes as a list (six choices); the reporter stops it.
+    let survey = wa.tap(REPORTER, "Berhenti").await;
+    assert_eq!(survey["interactive"]["type"], "list");
+    wa.told(REPORTER, "Survei dihentikan").await;
     wa.tap(KABID, "Setujui laporan").await;
     wa.told(REPORTER, &format!("Tiket {} selesai dan ditutup", ticket.number)).await;
 

@@ -204,6 +204,9 @@ impl Helpdesk {
                 now,
             ));
         }
+        if transition.kind == crate::domain::sop::ActionKind::Confirm && actor.id == reporter.id {
+            messages.extend(self.start_survey(&txn, &reporter, row.id, &row.number, now).await?);
+        }
         outbox::enqueue(&txn, messages, now).await?;
         inbound::clear_pending(&txn, actor.id).await?;
         txn.commit().await?;

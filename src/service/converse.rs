@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{Helpdesk, NewReport, ServiceError};
 use crate::domain::intake;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::records::SURVEY_ELEMENTS;
 use crate::domain::role::Role;
 use crate::domain::ticket::{Category, Channel};
 use crate::domain::workflow::MAX_NOTE_CHARS;
@@ -23,7 +24,7 @@ use crate::store::attachments::{self, NewAttachment, SavedFile};
 use crate::store::conversations::{self, ConversationRow};
 use crate::store::directory::{self, NewPerson, PersonRecord};
 use crate::store::outbox::{self, NewOutbound};
-use crate::store::{inbound, tickets};
+use crate::store::{inbound, survey, tickets};
 
 /// Organisations per page of the picker: with "previous" and "next" it stays within the ten
 /// rows of a WhatsApp list, and fits a phone screen on Telegram.
@@ -97,10 +98,12 @@ enum Stage {
     Attach,
     Summary,
     Edit,
+    /// The satisfaction survey after a confirmed ticket.
+    Survey,
 }
 
 impl Stage {
-    const ALL: [Stage; 10] = [
+    const ALL: [Stage; 11] = [
         Stage::Language,
         Stage::Org,
         Stage::Name,
@@ -111,6 +114,7 @@ impl Stage {
         Stage::Attach,
         Stage::Summary,
         Stage::Edit,
+        Stage::Survey,
     ];
 
     fn as_str(self) -> &'static str {
@@ -125,6 +129,7 @@ impl Stage {
             Stage::Attach => "attach",
             Stage::Summary => "summary",
             Stage::Edit => "edit",
+            Stage::Survey => "survey",
         }
     }
 
@@ -158,6 +163,11 @@ struct Draft {
     files: Vec<SavedFile>,
     #[serde(default)]
     attach_done: bool,
+    /// The ticket whose survey is being answered, its number, and the element asked.
+    survey_ticket: Option<i64>,
+    survey_number: Option<String>,
+    #[serde(default)]
+    survey_element: u8,
 }
 
 impl Draft {
@@ -383,6 +393,17 @@ impl Turn<'_> {
             return Ok(Flow::Next);
         }
         let locale = self.locale();
+        if self.stage == Stage::Survey {
+            return match text.parse::<u8>() {
+                Ok(score) if (1..=4).contains(&score) => self.rate(Some(score)).await,
+                // Anything else is a new message: the survey was optional.
+                _ => {
+                    self.draft = Draft::default();
+                    self.existed = false;
+                    Box::pin(self.text(text)).await
+                }
+            };
+        }
         match self.stage {
             Stage::Language => {
                 if self.draft.description.is_none() {
@@ -424,6 +445,7 @@ impl Turn<'_> {
                 }
             }
             Stage::Summary | Stage::Edit => self.say(t!("intake.use_buttons", locale = locale).into_owned()),
+            Stage::Survey => {}
         }
         Ok(Flow::Next)
     }
@@ -470,6 +492,12 @@ impl Turn<'_> {
                 // "Back": nothing cleared, so the summary comes again.
                 _ => {}
             },
+            (Stage::Survey, Pick::Score(score)) if (1..=4).contains(&score) => return self.rate(Some(score)).await,
+            (Stage::Survey, Pick::Skip) => return self.rate(None).await,
+            (Stage::Survey, Pick::Cancel) => {
+                self.say(t!("survey.stopped", locale = locale).into_owned());
+                return Ok(Flow::End);
+            }
             (_, Pick::Cancel) => return self.cancel().await,
             _ => {
                 self.toast = Some(t!("press.forged", locale = locale).into_owned());
@@ -487,6 +515,9 @@ impl Turn<'_> {
     /// The stage that asks for what is still missing (the summary when nothing is).
     fn next_stage(&self) -> Stage {
         let d = &self.draft;
+        if self.registered() && d.survey_ticket.is_some() {
+            return Stage::Survey;
+        }
         if !self.registered() {
             return if d.locale.is_none() {
                 Stage::Language
@@ -596,6 +627,10 @@ impl Turn<'_> {
                 ];
             }
             Stage::Edit => message = self.edit_question(),
+            Stage::Survey => {
+                let number = self.draft.survey_number.clone().unwrap_or_default();
+                message = survey_question(locale, &number, self.draft.survey_element, self.revision + 1);
+            }
         }
         self.send(message);
         Ok(())
@@ -617,6 +652,21 @@ impl Turn<'_> {
 }
 
 impl Turn<'_> {
+    /// Record the answer to the element asked (`None`: skipped) and go on to the next.
+    async fn rate(&mut self, score: Option<u8>) -> Result<Flow, ServiceError> {
+        let (Some(ticket), Some(person)) = (self.draft.survey_ticket, self.person.as_ref()) else {
+            return Ok(Flow::End);
+        };
+        let element = usize::from(self.draft.survey_element);
+        survey::answer(self.txn, ticket, element, score, person.id, self.now).await?;
+        self.draft.survey_element += 1;
+        if usize::from(self.draft.survey_element) >= SURVEY_ELEMENTS.len() {
+            self.say(t!("survey.thanks", locale = self.locale()).into_owned());
+            return Ok(Flow::End);
+        }
+        Ok(Flow::Next)
+    }
+
     async fn ask_org(&mut self) -> Result<(), ServiceError> {
         let locale = self.locale();
         let query = self.draft.org_query.clone().filter(|q| !q.trim().is_empty());
@@ -868,6 +918,75 @@ impl Turn<'_> {
         }
         self.send(message);
         Ok(Flow::Next)
+    }
+}
+
+/// One survey question: the element, and 1-4 with the regulation's meaning, Lewati, Berhenti.
+fn survey_question(locale: &str, number: &str, element: u8, revision: i32) -> OutboundMessage {
+    let key = SURVEY_ELEMENTS.get(usize::from(element)).copied().unwrap_or("facilities");
+    let text = t!(
+        "survey.question",
+        locale = locale,
+        number = number,
+        n = element + 1,
+        total = SURVEY_ELEMENTS.len(),
+        question = t!(format!("survey.q_{key}"), locale = locale)
+    )
+    .into_owned();
+    let choice = |label: String, pick: Pick| ChoiceButton { label, choice: Choice { revision, pick } };
+    let mut choices: Vec<ChoiceButton> = (1..=4)
+        .map(|s| choice(t!(format!("survey.score_{s}"), locale = locale).into_owned(), Pick::Score(s)))
+        .collect();
+    choices.push(choice(t!("intake.skip", locale = locale).into_owned(), Pick::Skip));
+    choices.push(choice(t!("survey.stop", locale = locale).into_owned(), Pick::Cancel));
+    OutboundMessage { text, choices, ..Default::default() }
+}
+
+impl Helpdesk {
+    /// After a reporter confirms their ticket resolved: ask the optional satisfaction
+    /// survey in their chat, in the caller's transaction. Nothing when they are in the middle
+    /// of another conversation (a new report) or cannot be reached in a chat.
+    pub(super) async fn start_survey(
+        &self,
+        txn: &DatabaseTransaction,
+        reporter: &PersonRecord,
+        ticket_id: i64,
+        number: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<NewOutbound>, ServiceError> {
+        let Some((channel, address)) = reporter.contact() else { return Ok(None) };
+        if !matches!(channel, Channel::Telegram | Channel::Whatsapp)
+            || conversations::get(txn, channel, address).await?.is_some()
+        {
+            return Ok(None);
+        }
+        let draft =
+            Draft { survey_ticket: Some(ticket_id), survey_number: Some(number.to_owned()), ..Draft::default() };
+        let data = serde_json::to_string(&draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        conversations::put(
+            txn,
+            ConversationRow {
+                channel: channel.as_str().to_owned(),
+                sender: address.to_owned(),
+                reply_to: address.to_owned(),
+                stage: Stage::Survey.as_str().to_owned(),
+                data,
+                revision: 1,
+                updated_at: now,
+            },
+        )
+        .await?;
+        let locale = i18n::locale(&reporter.locale);
+        let mut message = survey_question(locale, number, 0, 1);
+        message.text = format!("{}\n\n{}", t!("survey.intro", locale = locale), message.text);
+        Ok(Some(NewOutbound {
+            person_id: Some(reporter.id),
+            channel,
+            address: address.to_owned(),
+            ticket_id: Some(ticket_id),
+            kind: kind::CONVERSATION,
+            message,
+        }))
     }
 }
 
