@@ -21,6 +21,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod delivery;
+pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod i18n;

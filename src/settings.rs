@@ -40,6 +40,11 @@ pub struct Settings {
     pub telegram_webhook_secret: Option<SecretString>,
     /// `TELEGRAM_TEAM_CHAT`: a group chat id that gets a copy of every new ticket.
     pub telegram_team_chat: Option<i64>,
+    /// The letterhead of the office's papers: `SIGAP_OFFICE_ADDRESS`, `SIGAP_OFFICE_PHONE`,
+    /// `SIGAP_OFFICE_LOGO` (a PNG or JPEG file); the office's name comes from the SOP.
+    pub office_address: Option<String>,
+    pub office_phone: Option<String>,
+    pub office_logo: Option<PathBuf>,
     /// `WHATSAPP_*`: the Cloud API; off when none is set.
     pub whatsapp: Option<crate::channels::whatsapp::WhatsAppSettings>,
 }
@@ -100,6 +105,9 @@ impl Settings {
                 })?),
                 None => None,
             },
+            office_address: get("SIGAP_OFFICE_ADDRESS"),
+            office_phone: get("SIGAP_OFFICE_PHONE"),
+            office_logo: get("SIGAP_OFFICE_LOGO").map(PathBuf::from),
             whatsapp: crate::channels::whatsapp::WhatsAppSettings::from_lookup(&get)
                 .map_err(|reason| SettingsError::Invalid { name: "WHATSAPP_*", reason })?,
         })

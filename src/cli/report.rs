@@ -11,15 +11,27 @@ use rust_i18n::t;
 use super::{CliError, connect};
 use crate::clock::SystemClock;
 use crate::config;
+use crate::documents;
 use crate::domain::records;
+use crate::domain::ticket::TicketNumber;
 use crate::export;
-use crate::service::{Group, Helpdesk, Stats};
+use crate::service::{Group, Helpdesk, Stats, TicketRef};
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Csv,
     Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Paper {
+    /// Laporan Penyelesaian Gangguan Jaringan
+    Completion,
+    /// Berita Acara Pekerjaan
+    Work,
+    /// Berita Acara Pengajuan Penggantian Perangkat
+    Replacement,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +49,15 @@ pub enum ReportCommand {
         /// Write here; CSV goes to standard output without it
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// A ticket's paper as PDF: the completion report, the Berita Acara of the work, or of a
+    /// device replacement request
+    Ticket {
+        number: String,
+        #[arg(long, value_enum, default_value_t = Paper::Completion)]
+        kind: Paper,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// The evaluation's figures for a quarter, e.g. 2026Q4
     Stats {
@@ -87,6 +108,31 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
                 }
                 (Format::Xlsx, None) => unreachable!("refused above"),
             }
+            Ok(())
+        }
+        ReportCommand::Ticket { number, kind, out } => {
+            let number: TicketNumber = number.parse().map_err(|e| CliError::new(locale, e))?;
+            let db = connect(settings).await?;
+            let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
+            let logo = documents::load_logo(settings.office_logo.as_deref())
+                .map_err(|e| CliError::new(locale, format!("SIGAP_OFFICE_LOGO: {e}")))?;
+            let letterhead = documents::Letterhead {
+                office: desk.sop().sop.header.office.clone(),
+                address: settings.office_address.clone(),
+                phone: settings.office_phone.clone(),
+                logo,
+            };
+            let kind = match kind {
+                Paper::Completion => documents::Kind::Completion,
+                Paper::Work => documents::Kind::Work,
+                Paper::Replacement => documents::Kind::Replacement,
+            };
+            let pdf = desk
+                .paper(TicketRef::Number(number), kind, &letterhead, locale)
+                .await
+                .map_err(|e| CliError::new(locale, e))?;
+            std::fs::write(&out, pdf).map_err(|e| CliError::new(locale, format!("{}: {e}", out.display())))?;
+            println!("{}", t!("report.pdf_written", locale = locale, number = number, path = out.display()));
             Ok(())
         }
         ReportCommand::Stats { quarter } => {

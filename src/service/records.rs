@@ -197,6 +197,25 @@ impl Helpdesk {
     }
 }
 
+impl Helpdesk {
+    /// A ticket's paper as PDF bytes, with its photos read from the data directory.
+    pub async fn paper(
+        &self,
+        which: super::TicketRef,
+        kind: crate::documents::Kind,
+        letterhead: &crate::documents::Letterhead,
+        locale: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let details = self.details(which).await?;
+        let mut photos = Vec::new();
+        for attachment in crate::store::attachments::for_ticket(&self.db, details.ticket.id).await? {
+            let bytes = std::fs::read(self.data_dir.join(&attachment.stored_path))?;
+            photos.push((attachment, bytes));
+        }
+        Ok(crate::documents::render(kind, &details, &photos, letterhead, &self.sop, locale))
+    }
+}
+
 /// The figures of a log; pure, so the method is tested without a database.
 pub fn stats_of(log: &[LogRow]) -> Stats {
     let mut by_status = BTreeMap::new();

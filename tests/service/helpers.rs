@@ -248,6 +248,11 @@ impl Press<'_> {
         self
     }
 
+    pub fn attach(mut self, file: NewAttachment) -> Self {
+        self.attachments.push(file);
+        self
+    }
+
     pub fn photo(mut self, bytes: &[u8]) -> Self {
         self.attachments.push(photo(bytes));
         self

@@ -6,6 +6,7 @@ mod concurrency;
 #[path = "../common/db.rs"]
 mod db;
 mod delivery;
+mod documents;
 mod helpers;
 mod metrics;
 mod notifications;
