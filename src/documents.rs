@@ -16,16 +16,8 @@ use crate::i18n;
 use crate::service::TicketDetails;
 use crate::store::attachments::AttachmentRow;
 
-/// Which paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Laporan Penyelesaian Gangguan Jaringan.
-    Completion,
-    /// Berita Acara Pekerjaan.
-    Work,
-    /// Berita Acara Pengajuan Penggantian Perangkat.
-    Replacement,
-}
+/// Which paper: the SOP names them per step.
+pub use crate::domain::sop::Paper as Kind;
 
 /// The office's letterhead, from the SOP and the settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -369,7 +361,7 @@ fn device_of(data: &str) -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
-fn kind_key(kind: Kind) -> &'static str {
+pub fn kind_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Completion => "completion",
         Kind::Work => "work",

@@ -108,7 +108,7 @@ pub mod kind {
     /// A new ticket copied to the office's team group.
     pub const TEAM_COPY: &str = "team_copy";
 
-    const ALL: [&str; 13] = [
+    const ALL: [&str; 14] = [
         RECEIVED,
         UPDATE,
         CARD,
@@ -121,8 +121,12 @@ pub mod kind {
         SLA_DIGEST,
         CONVERSATION,
         TEAM_COPY,
+        PAPER,
         RESENT,
     ];
+
+    /// A paper (PDF) the SOP sends at a step.
+    pub const PAPER: &str = "paper";
 
     /// A message sent again (as a template) whose stored kind is unknown to this version.
     pub const RESENT: &str = "resent";

@@ -63,6 +63,14 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let desk = Helpdesk::new(db.clone(), Arc::new(loaded), clock.clone(), settings.data_dir.clone())
             .with_metrics(metrics.clone());
+        let logo = crate::documents::load_logo(settings.office_logo.as_deref()).context("reading SIGAP_OFFICE_LOGO")?;
+        let letterhead = crate::documents::Letterhead {
+            office: desk.sop().sop.header.office.clone(),
+            address: settings.office_address.clone(),
+            phone: settings.office_phone.clone(),
+            logo,
+        };
+        let desk = desk.with_letterhead(letterhead);
         let desk = match settings.telegram_team_chat {
             Some(chat) if settings.telegram_token.is_some() => {
                 desk.with_team_chat(crate::domain::ticket::Channel::Telegram, chat.to_string())

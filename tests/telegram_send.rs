@@ -201,8 +201,16 @@ async fn the_completion_photo_goes_to_the_reporter_before_the_confirm_buttons() 
     let to_reporter = w.fake.sent_to(REPORTER);
     let photo_at = to_reporter.iter().position(|r| r.method == "sendPhoto").expect("a photo was sent");
     assert_eq!(to_reporter[photo_at].files[0].bytes, b"\xff\xd8jpeg kabel");
-    let confirm = to_reporter.last().unwrap();
-    assert!(photo_at < to_reporter.len() - 1);
+    let confirm_at = to_reporter
+        .iter()
+        .rposition(|r| r.body["reply_markup"]["inline_keyboard"].is_array())
+        .expect("the confirm card");
+    let confirm = &to_reporter[confirm_at];
+    assert!(photo_at < confirm_at);
+    // Kudus sends the reporter the Berita Acara Pekerjaan at this step, as a PDF document.
+    let paper = to_reporter.iter().find(|r| r.method == "sendDocument").expect("the Berita Acara");
+    assert!(paper.files[0].bytes.starts_with(b"%PDF"), "a PDF");
+    assert!(paper.files[0].file_name.as_deref().unwrap_or_default().starts_with("Berita Acara Pekerjaan GJ-"));
     assert!(confirm.body["text"].as_str().unwrap().contains("Kabel LAN diganti"));
     let labels: Vec<&str> = confirm.body["reply_markup"]["inline_keyboard"][0]
         .as_array()

@@ -6,6 +6,7 @@ mod act;
 mod converse;
 mod error;
 mod notify;
+mod papers;
 mod press;
 mod queries;
 mod records;
@@ -43,16 +44,25 @@ pub struct Helpdesk {
     metrics: Arc<Metrics>,
     /// Group chats that get a copy of every new ticket.
     team_chats: Vec<(crate::domain::ticket::Channel, String)>,
+    /// The letterhead of the papers sent in chat.
+    letterhead: Arc<crate::documents::Letterhead>,
 }
 
 impl Helpdesk {
     pub fn new(db: DatabaseConnection, sop: Arc<LoadedSop>, clock: Arc<dyn Clock>, data_dir: PathBuf) -> Self {
-        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()), team_chats: Vec::new() }
+        let letterhead =
+            Arc::new(crate::documents::Letterhead { office: sop.sop.header.office.clone(), ..Default::default() });
+        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()), team_chats: Vec::new(), letterhead }
     }
 
     /// Count into the service's shared metrics instead of a private set.
     pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
         Helpdesk { metrics, ..self }
+    }
+
+    /// Print the papers with this letterhead.
+    pub fn with_letterhead(self, letterhead: crate::documents::Letterhead) -> Self {
+        Helpdesk { letterhead: Arc::new(letterhead), ..self }
     }
 
     /// Copy every new ticket to this group chat (the office's team group).

@@ -27,7 +27,15 @@ pub struct TicketDetails {
 
 impl Helpdesk {
     pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
-        let db = &self.db;
+        self.details_on(&self.db, which).await
+    }
+
+    /// [`Helpdesk::details`] read through `db` (a transaction that just changed the ticket).
+    pub(super) async fn details_on<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        which: TicketRef,
+    ) -> Result<TicketDetails, ServiceError> {
         let ticket = match which {
             TicketRef::Number(n) => tickets::by_number(db, n).await?,
             TicketRef::Id(id) => tickets::by_id(db, id).await?,

@@ -105,7 +105,7 @@ async fn the_reporters_confirm_card_carries_the_completion_photo() {
     let acted =
         t.press(&p.tech_a, id, ActionKind::Resolve).note("Switch diganti").photo(b"jpeg: switch baru").ok().await;
 
-    let photo = attachments::for_ticket(&t.db, id).await.unwrap().pop().unwrap();
+    let photo = attachments::for_ticket(&t.db, id).await.unwrap().into_iter().find(|a| a.mime == "image/jpeg").unwrap();
     let rows = t.outbox(id).await;
     let card = message(rows_for(&rows, &p.reporter, "card").pop().unwrap());
     assert_eq!(card.attachments, vec![photo.id]);

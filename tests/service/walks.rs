@@ -89,8 +89,10 @@ async fn kudus_field_visit_photo_is_recorded_against_the_resolve_and_stored_unde
     t.press(&p.tech_a, id, ActionKind::Resolve).note("Kabel LAN diganti").photo(b"jpeg: switch baru").ok().await;
 
     let resolve = t.events(id).await.into_iter().find(|e| e.action == "resolve").unwrap();
-    let stored = attachments::for_ticket(&t.db, id).await.unwrap();
-    assert_eq!(stored.len(), 1);
+    // The photo, and the Berita Acara the SOP sends the reporter at konfirmasi.
+    let all = attachments::for_ticket(&t.db, id).await.unwrap();
+    assert_eq!(all.iter().map(|a| a.mime.as_str()).collect::<Vec<_>>(), ["image/jpeg", "application/pdf"]);
+    let stored: Vec<_> = all.into_iter().filter(|a| a.mime == "image/jpeg").collect();
     assert_eq!(stored[0].event_id, Some(resolve.id));
     assert_eq!(stored[0].mime, "image/jpeg");
     assert_eq!(stored[0].uploaded_by, Some(p.tech_a.id));
@@ -129,7 +131,11 @@ async fn kudus_remote_branch_closes_without_a_photo() {
     assert_eq!((ticket.status.as_str(), ticket.version, last.version), ("closed", 6, 6));
     let actions: Vec<_> = t.events(id).await.into_iter().map(|e| e.action).collect();
     assert_eq!(actions, ["report", "forward", "fix_remote", "resolve", "confirm", "approve"]);
-    assert!(attachments::for_ticket(&t.db, id).await.unwrap().is_empty());
+    // No photo; the papers Kudus names: the Berita Acara at konfirmasi, the report for the Kabid.
+    let files = attachments::for_ticket(&t.db, id).await.unwrap();
+    assert_eq!(files.iter().map(|a| a.mime.as_str()).collect::<Vec<_>>(), ["application/pdf", "application/pdf"]);
+    let papers: Vec<_> = t.outbox(id).await.into_iter().filter(|r| r.kind == "paper").collect();
+    assert_eq!(papers.iter().map(|r| r.address.as_str()).collect::<Vec<_>>(), ["tg-reporter", "tg-kabid"]);
     assert_eq!(
         visited(&t.details(id).await),
         ["terima", "prioritas", "perbaikan_online", "konfirmasi", "laporan_kabid"]

@@ -101,8 +101,24 @@ pub struct Step {
     /// Time spent here does not count toward the overall target (e.g. waiting on the ISP).
     #[serde(default)]
     pub pause_target_clock: bool,
+    /// Papers (PDF) sent as documents to whoever acts here when a ticket arrives: the
+    /// reporter acknowledging the Berita Acara, the officials reviewing the report.
+    #[serde(default)]
+    pub papers: Vec<Paper>,
     #[serde(default)]
     pub actions: Vec<ActionDef>,
+}
+
+/// The papers SIGAP can produce from a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paper {
+    /// Laporan Penyelesaian Gangguan Jaringan.
+    Completion,
+    /// Berita Acara Pekerjaan.
+    Work,
+    /// Berita Acara Pengajuan Penggantian Perangkat.
+    Replacement,
 }
 
 impl Step {

@@ -1,0 +1,75 @@
+//! The SOP's papers sent in chat: when a ticket arrives at a step whose SOP entry names
+//! papers, each is rendered from the events so far, stored as the ticket's attachment, and
+//! queued as a document to everyone who got the step's card, in the same transaction as
+//! the move. Papers are official documents: always in Bahasa Indonesia.
+
+use rust_i18n::t;
+use sea_orm::DatabaseTransaction;
+
+use super::{Helpdesk, ServiceError, TicketRef};
+use crate::documents;
+use crate::domain::sop::Step;
+use crate::outbound::{OutboundMessage, kind};
+use crate::store::attachments::{self, NewAttachment};
+use crate::store::outbox::NewOutbound;
+use crate::store::tickets::TicketRow;
+
+/// The language of the papers.
+const PAPER_LOCALE: &str = "id";
+
+impl Helpdesk {
+    /// The documents for `step`'s papers, to the recipients of its cards among `queued`.
+    pub(super) async fn papers_for(
+        &self,
+        txn: &DatabaseTransaction,
+        ticket: &TicketRow,
+        step: &Step,
+        event_id: i64,
+        queued: &[NewOutbound],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<NewOutbound>, ServiceError> {
+        let recipients: Vec<&NewOutbound> =
+            queued.iter().filter(|m| m.kind == kind::CARD && m.ticket_id == Some(ticket.id)).collect();
+        if step.papers.is_empty() || recipients.is_empty() {
+            return Ok(Vec::new());
+        }
+        let details = self.details_on(txn, TicketRef::Id(ticket.id)).await?;
+        let mut photos = Vec::new();
+        for attachment in attachments::for_ticket(txn, ticket.id).await? {
+            if attachment.mime.starts_with("image/") {
+                let bytes = std::fs::read(self.data_dir.join(&attachment.stored_path))?;
+                photos.push((attachment, bytes));
+            }
+        }
+        let mut out = Vec::new();
+        for paper in &step.papers {
+            let pdf = documents::render(*paper, &details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
+            let title =
+                t!(format!("document.title_{}", documents::kind_key(*paper)), locale = PAPER_LOCALE).into_owned();
+            let file = NewAttachment {
+                bytes: pdf,
+                mime: "application/pdf".into(),
+                file_name: Some(format!("{} {}.pdf", title, ticket.number)),
+            };
+            let saved = attachments::save(&self.data_dir, &file)?;
+            attachments::record(txn, ticket.id, Some(event_id), None, std::slice::from_ref(&saved), now).await?;
+            let Some(row) = attachments::for_event(txn, event_id).await?.into_iter().find(|a| a.sha256 == saved.sha256)
+            else {
+                continue;
+            };
+            for recipient in &recipients {
+                let text =
+                    t!("document.sent", locale = PAPER_LOCALE, title = title, number = ticket.number).into_owned();
+                out.push(NewOutbound {
+                    person_id: recipient.person_id,
+                    channel: recipient.channel,
+                    address: recipient.address.clone(),
+                    ticket_id: Some(ticket.id),
+                    kind: kind::PAPER,
+                    message: OutboundMessage { text, attachments: vec![row.id], ..Default::default() },
+                });
+            }
+        }
+        Ok(out)
+    }
+}
