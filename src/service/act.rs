@@ -204,11 +204,12 @@ impl Helpdesk {
                 now,
             ));
         }
-        if transition.status == TicketStatus::Open && transition.to_step != transition.from_step {
-            if let Some(step) = sop.step(&transition.to_step) {
-                let papers = self.papers_for(&txn, &after, step, event.id, &messages, now).await?;
-                messages.extend(papers);
-            }
+        if transition.status == TicketStatus::Open
+            && transition.to_step != transition.from_step
+            && let Some(step) = sop.step(&transition.to_step)
+        {
+            let papers = self.papers_for(&txn, &after, step, event.id, &messages, now).await?;
+            messages.extend(papers);
         }
         if transition.kind == crate::domain::sop::ActionKind::Confirm && actor.id == reporter.id {
             messages.extend(self.start_survey(&txn, &reporter, row.id, &row.number, now).await?);
