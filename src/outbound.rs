@@ -14,6 +14,9 @@ pub struct OutboundMessage {
     /// Attachment ids (completion photos) to send with the text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<i64>,
+    /// Files that belong to no ticket (a monthly report), under the data directory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<StoredFile>,
     /// Replace the text of this earlier message (a card whose button was pressed) instead of
     /// sending a new one; its buttons go away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,6 +41,14 @@ impl OutboundMessage {
     pub fn text(text: impl Into<String>) -> Self {
         OutboundMessage { text: text.into(), ..Default::default() }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFile {
+    /// Relative to the data directory.
+    pub path: String,
+    pub mime: String,
+    pub file_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +119,7 @@ pub mod kind {
     /// A new ticket copied to the office's team group.
     pub const TEAM_COPY: &str = "team_copy";
 
-    const ALL: [&str; 14] = [
+    const ALL: [&str; 15] = [
         RECEIVED,
         UPDATE,
         CARD,
@@ -122,11 +133,14 @@ pub mod kind {
         CONVERSATION,
         TEAM_COPY,
         PAPER,
+        COMPLAINT,
         RESENT,
     ];
 
     /// A paper (PDF) the SOP sends at a step.
     pub const PAPER: &str = "paper";
+    /// A complaint about the service, its answer, or its escalation.
+    pub const COMPLAINT: &str = "complaint";
 
     /// A message sent again (as a template) whose stored kind is unknown to this version.
     pub const RESENT: &str = "resent";

@@ -45,6 +45,9 @@ pub struct Settings {
     pub office_address: Option<String>,
     pub office_phone: Option<String>,
     pub office_logo: Option<PathBuf>,
+    /// `SIGAP_COMPLAINT_ANSWER_DAYS`: working days to answer a complaint about the service
+    /// before it goes to the head of office.
+    pub complaint_answer_days: u32,
     /// `WHATSAPP_*`: the Cloud API; off when none is set.
     pub whatsapp: Option<crate::channels::whatsapp::WhatsAppSettings>,
 }
@@ -108,6 +111,7 @@ impl Settings {
             office_address: get("SIGAP_OFFICE_ADDRESS"),
             office_phone: get("SIGAP_OFFICE_PHONE"),
             office_logo: get("SIGAP_OFFICE_LOGO").map(PathBuf::from),
+            complaint_answer_days: number(&get, "SIGAP_COMPLAINT_ANSWER_DAYS", 1)?,
             whatsapp: crate::channels::whatsapp::WhatsAppSettings::from_lookup(&get)
                 .map_err(|reason| SettingsError::Invalid { name: "WHATSAPP_*", reason })?,
         })

@@ -481,3 +481,72 @@ async fn in_webhook_mode_updates_arrive_by_post_with_the_secret_and_count_once()
     assert_eq!(r.fake.sent_to(REPORTER).len(), 2, "{:?}", r.texts_to(REPORTER));
     r.stop().await;
 }
+
+#[tokio::test]
+async fn officials_get_the_months_complaint_log_as_a_workbook_and_reporters_may_not() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang server mati"));
+    let attach = r.nth_to(REPORTER, 1).await;
+    r.press(REPORTER, &attach, "Lewati");
+    let summary = r.nth_to(REPORTER, 2).await;
+    r.press(REPORTER, &summary, "Kirim");
+    eventually("the ticket", || async { r.ticket_count().await == 1 }).await;
+
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/laporan bulan-ini"));
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/laporan 2025-01"));
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/laporan kemarin"));
+    r.fake.push_update(r.fake.message_from(REPORTER, "/laporan"));
+    eventually("the workbook", || async {
+        r.fake.sent_to(HELPDESK).iter().any(|m| m.method == "sendDocument")
+            && r.texts_to(HELPDESK).iter().any(|t| t.starts_with("Tulis /laporan"))
+            && r.texts_to(REPORTER).iter().any(|t| t.contains("hanya untuk petugas"))
+    })
+    .await;
+
+    let workbook = r.fake.sent_to(HELPDESK).into_iter().find(|m| m.method == "sendDocument").unwrap();
+    assert!(workbook.files[0].bytes.starts_with(b"PK"), "an XLSX is a zip");
+    assert_eq!(workbook.files[0].file_name.as_deref(), Some("log-aduan-2026-11.xlsx"));
+    let texts = r.texts_to(HELPDESK);
+    assert!(texts.iter().any(|t| t == "📊 Log aduan 2026-11: 1 tiket."), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "Tidak ada tiket yang diterima pada 2025-01."), "{texts:?}");
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_complaint_about_the_service_reaches_the_official_and_the_answer_comes_back() {
+    let r = start().await;
+    const OFFICER: i64 = 7010;
+    let officer = NewPerson {
+        name: "Wati".into(),
+        org_code: Some("DINKES".into()),
+        locale: "id".into(),
+        roles: vec![Role::ComplaintOfficial],
+        identities: vec![(Channel::Telegram, OFFICER.to_string())],
+    };
+    directory::add_person(r.desk.db(), &officer, monday()).await.unwrap();
+
+    r.fake.push_update(r.fake.message_from(REPORTER, "/keluhan"));
+    let asked = r.nth_to(REPORTER, 1).await;
+    assert!(text(&asked).starts_with("Tuliskan keluhan Anda"), "{}", text(&asked));
+    r.fake.push_update(r.fake.message_from(REPORTER, "Teknisi tidak datang sesuai janji"));
+    let filed = r.nth_to(REPORTER, 2).await;
+    assert!(text(&filed).starts_with("Keluhan Anda tercatat dengan nomor K-1"), "{}", text(&filed));
+    let card = r.nth_to(OFFICER, 1).await;
+    assert!(text(&card).starts_with("Keluhan layanan K-1 dari Sari"), "{}", text(&card));
+    assert!(text(&card).contains("Teknisi tidak datang sesuai janji") && text(&card).contains("/jawab K-1"));
+
+    r.fake.push_update(r.fake.message_from(HELPDESK, "/jawab K-1 bukan wewenang saya"));
+    r.fake.push_update(r.fake.message_from(OFFICER, "/jawab K-1 Mohon maaf, teknisi dijadwalkan ulang besok pagi."));
+    let answer = r.nth_to(REPORTER, 3).await;
+    assert_eq!(text(&answer), "Jawaban atas keluhan K-1 dari Wati:\nMohon maaf, teknisi dijadwalkan ulang besok pagi.");
+    r.fake.push_update(r.fake.message_from(OFFICER, "/jawab K-1 lagi"));
+    r.fake.push_update(r.fake.message_from(OFFICER, "/jawab K-9 ada"));
+    eventually("the officer's answers", || async { r.fake.sent_to(OFFICER).len() == 4 }).await;
+
+    let officer_texts = r.texts_to(OFFICER);
+    assert_eq!(officer_texts[1], "Jawaban untuk K-1 sudah dikirim kepada pelapor.");
+    assert_eq!(officer_texts[2], "Keluhan K-1 sudah dijawab.");
+    assert_eq!(officer_texts[3], "Keluhan K-9 tidak ditemukan.");
+    assert!(r.texts_to(HELPDESK)[0].starts_with("Hanya petugas pengaduan"), "{:?}", r.texts_to(HELPDESK));
+    r.stop().await;
+}

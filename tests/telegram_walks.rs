@@ -259,10 +259,14 @@ async fn kudus_field_visit_with_photos_and_a_reopen() {
         w.actions(ticket).await,
         ["report", "forward", "field_visit", "resolve", "reopen", "resolve", "confirm", "approve"]
     );
-    let photos = attachments::for_ticket(w.desk.db(), ticket).await.unwrap();
-    assert_eq!(photos.len(), 2);
+    let files = attachments::for_ticket(w.desk.db(), ticket).await.unwrap();
+    assert_eq!(files.iter().filter(|a| a.mime == "image/jpeg").count(), 2);
+    // The Berita Acara at each arrival at konfirmasi, the report for the Kabid.
+    assert_eq!(files.iter().filter(|a| a.mime == "application/pdf").count(), 3);
     let sent_photos = w.fake.sent_to(REPORTER).into_iter().filter(|m| m.method == "sendPhoto").count();
     assert_eq!(sent_photos, 2, "each completion photo reached the reporter");
+    let papers = w.fake.sent_to(KABID).into_iter().filter(|m| m.method == "sendDocument").count();
+    assert_eq!(papers, 1, "the Kabid got the completion report to approve");
     w.stop().await;
 }
 

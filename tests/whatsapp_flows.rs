@@ -314,9 +314,14 @@ async fn kudus_by_whatsapp_from_a_newcomers_message_to_closed() {
 
     assert_eq!(wa.actions(ticket.id).await, ["report", "forward", "field_visit", "resolve", "confirm", "approve"]);
     let files = attachments::for_ticket(wa.desk.db(), ticket.id).await.unwrap();
-    assert_eq!(files.len(), 1);
+    assert_eq!(files.iter().filter(|a| a.mime == "image/jpeg").count(), 1);
     let reporter_images = wa.fake.sent_to(REPORTER).into_iter().filter(|b| b["type"] == "image").count();
     assert_eq!(reporter_images, 1, "the completion photo went to the reporter");
+    // The Berita Acara Pekerjaan reached the reporter as an uploaded PDF document.
+    let documents: Vec<Value> = wa.fake.sent_to(REPORTER).into_iter().filter(|b| b["type"] == "document").collect();
+    assert_eq!(documents.len(), 1);
+    let media = wa.fake.media(documents[0]["document"]["id"].as_str().unwrap()).unwrap();
+    assert!(media.bytes.starts_with(b"%PDF"));
     let person =
         directory::person_by_identity(wa.desk.db(), Channel::Whatsapp, &format!("+{REPORTER}")).await.unwrap().unwrap();
     assert_eq!((person.name.as_str(), person.roles.as_slice()), ("Sari Wulandari", &[Role::Reporter][..]));

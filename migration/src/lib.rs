@@ -10,6 +10,7 @@ mod m20261123_000003_inbound;
 mod m20261123_000004_conversations;
 mod m20261123_000005_whatsapp;
 mod m20261123_000006_survey;
+mod m20261123_000007_complaints;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_conversations::Migration),
             Box::new(m20261123_000005_whatsapp::Migration),
             Box::new(m20261123_000006_survey::Migration),
+            Box::new(m20261123_000007_complaints::Migration),
         ]
     }
 }

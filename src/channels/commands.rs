@@ -30,6 +30,12 @@ pub fn command(text: &str) -> Option<Command> {
         "lapor" | "report" => Command::Chat(ChatCommand::Report),
         "batal" | "cancel" => Command::Chat(ChatCommand::Cancel),
         "cari" | "search" => Command::Chat(ChatCommand::Search(tail.to_owned())),
+        "laporan" | "monthly" => Command::Chat(ChatCommand::Monthly(tail.to_owned())),
+        "keluhan" | "complaint" => Command::Chat(ChatCommand::Complain),
+        "jawab" | "answer" => {
+            let (id, text) = tail.split_once(char::is_whitespace).unwrap_or((tail, ""));
+            Command::Chat(ChatCommand::Answer { id: id.to_owned(), text: text.trim().to_owned() })
+        }
         _ => Command::Query(Query::Help),
     })
 }
@@ -56,6 +62,9 @@ pub fn command_or_keyword(text: &str) -> Option<Command> {
         ("bantuan" | "help" | "menu", []) => Some(Command::Query(Query::Help)),
         ("batal", []) => Some(Command::Chat(ChatCommand::Cancel)),
         ("lapor", []) => Some(Command::Chat(ChatCommand::Report)),
+        ("keluhan", []) => Some(Command::Chat(ChatCommand::Complain)),
+        ("laporan", [] | [_]) => command(&format!("/{trimmed}")),
+        ("jawab", words) if words.len() >= 2 => command(&format!("/{trimmed}")),
         ("cari", words) if !words.is_empty() => {
             let query = trimmed.split_once(char::is_whitespace).map_or("", |(_, q)| q).trim().to_owned();
             Some(Command::Chat(ChatCommand::Search(query)))

@@ -199,6 +199,18 @@ impl DeliveryWorker {
                 file_name: found.file_name,
             });
         }
+        for (i, file) in message.files.iter().enumerate() {
+            let path = self.data_dir.join(&file.path);
+            if !path.starts_with(&self.data_dir) || file.path.contains("..") {
+                return Ok(Err(format!("file `{}` is outside the data directory", file.path)));
+            }
+            files.push(FileToSend {
+                attachment_id: -(i as i64) - 1,
+                path,
+                mime: file.mime.clone(),
+                file_name: Some(file.file_name.clone()),
+            });
+        }
         let channel = row.channel.parse().unwrap_or(Channel::System);
         let outside_window = channel == Channel::Whatsapp
             && inbound::last_inbound(&self.db, channel, &row.address).await?.is_none_or(|at| now - at >= WINDOW);

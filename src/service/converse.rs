@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{Helpdesk, NewReport, ServiceError};
 use crate::domain::intake;
 use crate::domain::phone::PhoneNumber;
-use crate::domain::records::SURVEY_ELEMENTS;
+use crate::domain::records::{self, SURVEY_ELEMENTS};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Category, Channel};
 use crate::domain::workflow::MAX_NOTE_CHARS;
@@ -24,7 +24,7 @@ use crate::store::attachments::{self, NewAttachment, SavedFile};
 use crate::store::conversations::{self, ConversationRow};
 use crate::store::directory::{self, NewPerson, PersonRecord};
 use crate::store::outbox::{self, NewOutbound};
-use crate::store::{inbound, survey, tickets};
+use crate::store::{complaints, inbound, survey, tickets};
 
 /// Organisations per page of the picker: with "previous" and "next" it stays within the ten
 /// rows of a WhatsApp list, and fits a phone screen on Telegram.
@@ -76,6 +76,12 @@ pub enum ChatCommand {
     Cancel,
     /// `/cari text`: officials search tickets.
     Search(String),
+    /// `/laporan [bulan-ini|bulan-lalu|2026-11]`: an official gets the month's complaint log.
+    Monthly(String),
+    /// `/keluhan`: a complaint about the service itself.
+    Complain,
+    /// `/jawab K-12 text`: the complaint official answers a complaint.
+    Answer { id: String, text: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +106,12 @@ enum Stage {
     Edit,
     /// The satisfaction survey after a confirmed ticket.
     Survey,
+    /// A complaint about the service, asked after `/keluhan`.
+    Complaint,
 }
 
 impl Stage {
-    const ALL: [Stage; 11] = [
+    const ALL: [Stage; 12] = [
         Stage::Language,
         Stage::Org,
         Stage::Name,
@@ -115,6 +123,7 @@ impl Stage {
         Stage::Summary,
         Stage::Edit,
         Stage::Survey,
+        Stage::Complaint,
     ];
 
     fn as_str(self) -> &'static str {
@@ -130,6 +139,7 @@ impl Stage {
             Stage::Summary => "summary",
             Stage::Edit => "edit",
             Stage::Survey => "survey",
+            Stage::Complaint => "complaint",
         }
     }
 
@@ -168,6 +178,9 @@ struct Draft {
     survey_number: Option<String>,
     #[serde(default)]
     survey_element: u8,
+    /// `/keluhan` asked for the complaint's text.
+    #[serde(default)]
+    complaint: bool,
 }
 
 impl Draft {
@@ -318,6 +331,18 @@ impl Turn<'_> {
             Body::Command(ChatCommand::Start(Some(code))) => self.redeem(&code).await,
             Body::Command(ChatCommand::Cancel) => self.cancel().await,
             Body::Command(ChatCommand::Search(text)) => self.search(&text).await,
+            Body::Command(ChatCommand::Monthly(period)) => self.monthly(&period).await,
+            Body::Command(ChatCommand::Answer { id, text }) => self.answer_complaint(&id, &text).await,
+            Body::Command(ChatCommand::Complain) => {
+                if !self.registered() {
+                    // A newcomer registers first, as with a report.
+                    self.existed = true;
+                    return Ok(Flow::Next);
+                }
+                self.draft = Draft { complaint: true, ..Draft::default() };
+                self.existed = true;
+                Ok(Flow::Ask(Stage::Complaint))
+            }
             Body::Command(ChatCommand::Start(None)) if self.registered() => {
                 let help = self.help().await?;
                 self.say(help);
@@ -393,6 +418,9 @@ impl Turn<'_> {
             return Ok(Flow::Next);
         }
         let locale = self.locale();
+        if self.stage == Stage::Complaint {
+            return self.file_complaint(text).await;
+        }
         if self.stage == Stage::Survey {
             return match text.parse::<u8>() {
                 Ok(score) if (1..=4).contains(&score) => self.rate(Some(score)).await,
@@ -445,7 +473,7 @@ impl Turn<'_> {
                 }
             }
             Stage::Summary | Stage::Edit => self.say(t!("intake.use_buttons", locale = locale).into_owned()),
-            Stage::Survey => {}
+            Stage::Survey | Stage::Complaint => {}
         }
         Ok(Flow::Next)
     }
@@ -517,6 +545,9 @@ impl Turn<'_> {
         let d = &self.draft;
         if self.registered() && d.survey_ticket.is_some() {
             return Stage::Survey;
+        }
+        if self.registered() && d.complaint {
+            return Stage::Complaint;
         }
         if !self.registered() {
             return if d.locale.is_none() {
@@ -627,6 +658,7 @@ impl Turn<'_> {
                 ];
             }
             Stage::Edit => message = self.edit_question(),
+            Stage::Complaint => message.text = t!("complaint.ask", locale = locale).into_owned(),
             Stage::Survey => {
                 let number = self.draft.survey_number.clone().unwrap_or_default();
                 message = survey_question(locale, &number, self.draft.survey_element, self.revision + 1);
@@ -652,6 +684,149 @@ impl Turn<'_> {
 }
 
 impl Turn<'_> {
+    fn is_staff(&self) -> bool {
+        self.person.as_ref().is_some_and(|p| p.roles.iter().any(|r| *r != Role::Reporter))
+    }
+
+    /// `/laporan`: the month's complaint log as a workbook, for officials.
+    async fn monthly(&mut self, period: &str) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        if !self.is_staff() {
+            self.say(t!("chat.staff_only", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let tz = self.desk.sop.calendar.timezone();
+        let today = self.now.with_timezone(&tz).date_naive();
+        let (this_month, _) = records::month_of(today);
+        let start = match period.trim().to_lowercase().as_str() {
+            "" | "bulan-ini" | "this-month" => Some(this_month),
+            "bulan-lalu" | "last-month" => this_month.checked_sub_months(chrono::Months::new(1)),
+            other => chrono::NaiveDate::parse_from_str(&format!("{other}-01"), "%Y-%m-%d").ok(),
+        };
+        let Some(start) = start else {
+            self.say(t!("chat.monthly_usage", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        };
+        let (from, end) = records::month_of(start);
+        let to = end.pred_opt().unwrap_or(end);
+        let label = from.format("%Y-%m").to_string();
+        let log = self.desk.complaint_log_on(self.txn, from, to).await?;
+        if log.is_empty() {
+            self.say(t!("chat.monthly_empty", locale = locale, period = label).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let steps: Vec<String> = self.desk.sop.sop.steps.iter().map(|s| s.display_name(locale).to_owned()).collect();
+        let table = crate::export::log_table(&log, &steps, locale, tz);
+        let name = format!("log-aduan-{label}-{}.xlsx", self.now.timestamp());
+        let relative = std::path::Path::new("reports").join(&name);
+        let full = self.desk.data_dir.join(&relative);
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let sheet = t!("report.sheet_log", locale = locale);
+        crate::export::write_xlsx(&table, &sheet, &full).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let mut message = OutboundMessage::text(t!("chat.monthly", locale = locale, period = label, count = log.len()));
+        message.files.push(crate::outbound::StoredFile {
+            path: relative.to_string_lossy().into_owned(),
+            mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
+            file_name: format!("log-aduan-{label}.xlsx"),
+        });
+        self.send(message);
+        Ok(Flow::Keep)
+    }
+
+    /// The text after `/keluhan`: recorded, with the reporter's ticket when it names one (or
+    /// their newest), and sent to the complaint officials to answer.
+    async fn file_complaint(&mut self, text: &str) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let Some(person) = self.person.clone() else { return Ok(Flow::End) };
+        if text.trim().chars().count() < 3 {
+            self.say(t!("complaint.ask", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let named = text
+            .split_whitespace()
+            .find_map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-').to_uppercase().parse().ok());
+        let ticket = match named {
+            Some(number) => tickets::by_number(self.txn, number).await?.filter(|t| t.reporter_id == person.id),
+            None => tickets::of_reporter(self.txn, person.id, 1).await?.into_iter().next(),
+        };
+        let filed = complaints::file(self.txn, person.id, ticket.as_ref().map(|t| t.id), text.trim(), self.now).await?;
+        let number = ticket.as_ref().map_or_else(|| "-".to_owned(), |t| t.number.clone());
+        let mut orgs = crate::store::people::Orgs::default();
+        let officials = crate::store::people::holders_of_any(self.txn, &[Role::ComplaintOfficial], &mut orgs).await?;
+        for official in officials.iter().filter(|o| o.active) {
+            let Some((channel, address)) = official.contact() else { continue };
+            let their = i18n::locale(&official.locale);
+            let text = t!(
+                "complaint.card",
+                locale = their,
+                id = filed.id,
+                name = person.name,
+                ticket = number,
+                text = filed.text
+            )
+            .into_owned();
+            self.replies.push(NewOutbound {
+                person_id: Some(official.id),
+                channel,
+                address: address.to_owned(),
+                ticket_id: filed.ticket_id,
+                kind: kind::COMPLAINT,
+                message: OutboundMessage::text(text),
+            });
+        }
+        self.say(t!("complaint.filed", locale = locale, id = filed.id).into_owned());
+        Ok(Flow::End)
+    }
+
+    /// `/jawab K-12 …` from a complaint official (or the head of office).
+    async fn answer_complaint(&mut self, id: &str, text: &str) -> Result<Flow, ServiceError> {
+        let locale = self.locale();
+        let Some(person) = self.person.clone() else {
+            self.say(t!("chat.staff_only", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        };
+        if !person.roles.iter().any(|r| matches!(r, Role::ComplaintOfficial | Role::Kadis | Role::Admin)) {
+            self.say(t!("complaint.not_official", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        }
+        let number = id.trim().trim_start_matches(['K', 'k']).trim_start_matches('-').parse::<i64>().ok();
+        let (Some(number), false) = (number, text.trim().is_empty()) else {
+            self.say(t!("complaint.answer_usage", locale = locale).into_owned());
+            return Ok(Flow::Keep);
+        };
+        let Some(found) = complaints::by_id(self.txn, number).await? else {
+            self.say(t!("complaint.unknown", locale = locale, id = number).into_owned());
+            return Ok(Flow::Keep);
+        };
+        if !complaints::answer(self.txn, found.id, person.id, text.trim(), self.now).await? {
+            self.say(t!("complaint.already", locale = locale, id = number).into_owned());
+            return Ok(Flow::Keep);
+        }
+        if let Some(complainant) = directory::person_record(self.txn, found.person_id).await?
+            && let Some((channel, address)) = complainant.contact()
+        {
+            let their = i18n::locale(&complainant.locale);
+            self.replies.push(NewOutbound {
+                person_id: Some(complainant.id),
+                channel,
+                address: address.to_owned(),
+                ticket_id: found.ticket_id,
+                kind: kind::COMPLAINT,
+                message: OutboundMessage::text(t!(
+                    "complaint.answered",
+                    locale = their,
+                    id = number,
+                    name = person.name,
+                    text = text.trim()
+                )),
+            });
+        }
+        self.say(t!("complaint.answer_sent", locale = locale, id = number).into_owned());
+        Ok(Flow::Keep)
+    }
+
     /// Record the answer to the element asked (`None`: skipped) and go on to the next.
     async fn rate(&mut self, score: Option<u8>) -> Result<Flow, ServiceError> {
         let (Some(ticket), Some(person)) = (self.draft.survey_ticket, self.person.as_ref()) else {

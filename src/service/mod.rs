@@ -46,18 +46,38 @@ pub struct Helpdesk {
     team_chats: Vec<(crate::domain::ticket::Channel, String)>,
     /// The letterhead of the papers sent in chat.
     letterhead: Arc<crate::documents::Letterhead>,
+    /// Working days the complaint official has to answer a complaint about the service.
+    complaint_days: u32,
 }
 
 impl Helpdesk {
     pub fn new(db: DatabaseConnection, sop: Arc<LoadedSop>, clock: Arc<dyn Clock>, data_dir: PathBuf) -> Self {
         let letterhead =
             Arc::new(crate::documents::Letterhead { office: sop.sop.header.office.clone(), ..Default::default() });
-        Helpdesk { db, sop, clock, data_dir, metrics: Arc::new(Metrics::new()), team_chats: Vec::new(), letterhead }
+        Helpdesk {
+            db,
+            sop,
+            clock,
+            data_dir,
+            metrics: Arc::new(Metrics::new()),
+            team_chats: Vec::new(),
+            letterhead,
+            complaint_days: 1,
+        }
     }
 
     /// Count into the service's shared metrics instead of a private set.
     pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
         Helpdesk { metrics, ..self }
+    }
+
+    /// Escalate complaints about the service left unanswered this many working days.
+    pub fn with_complaint_days(self, days: u32) -> Self {
+        Helpdesk { complaint_days: days.max(1), ..self }
+    }
+
+    pub fn complaint_days(&self) -> u32 {
+        self.complaint_days
     }
 
     /// Print the papers with this letterhead.

@@ -91,23 +91,33 @@ impl Helpdesk {
     /// The complaint log of tickets received from `from` up to and including `to` (local
     /// dates of the office), oldest first.
     pub async fn complaint_log(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<LogRow>, ServiceError> {
+        self.complaint_log_on(&self.db, from, to).await
+    }
+
+    /// [`Helpdesk::complaint_log`] read through `db` (inside a conversation's transaction).
+    pub(super) async fn complaint_log_on<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<LogRow>, ServiceError> {
         if to < from {
             return Err(ServiceError::Invalid(format!("the period ends ({to}) before it starts ({from})")));
         }
         let tz = self.sop.calendar.timezone();
         let start = local_midnight(from, tz);
         let end = local_midnight(to.succ_opt().unwrap_or(to), tz);
-        let rows = tickets::received_between(&self.db, start, end).await?;
+        let rows = tickets::received_between(db, start, end).await?;
         let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
         let mut history: HashMap<i64, Vec<tickets::EventRow>> = HashMap::new();
-        for event in tickets::events_of(&self.db, &ids).await? {
+        for event in tickets::events_of(db, &ids).await? {
             history.entry(event.ticket_id).or_default().push(event);
         }
         let mut assigned: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (ticket, person) in tickets::assignees_of(&self.db, &ids).await? {
+        for (ticket, person) in tickets::assignees_of(db, &ids).await? {
             assigned.entry(ticket).or_default().push(person);
         }
-        let surveys = survey::of_tickets(&self.db, &ids).await?;
+        let surveys = survey::of_tickets(db, &ids).await?;
         // Everyone named anywhere in these tickets, in one batch.
         let mut person_ids: Vec<i64> = rows.iter().map(|t| t.reporter_id).collect();
         person_ids.extend(history.values().flatten().filter_map(|e| e.actor_id));
@@ -117,7 +127,7 @@ impl Helpdesk {
             orgs.want(row.org_id);
         }
         let people: HashMap<i64, String> =
-            people::records(&self.db, &person_ids, &mut orgs).await?.into_iter().map(|p| (p.id, p.name)).collect();
+            people::records(db, &person_ids, &mut orgs).await?.into_iter().map(|p| (p.id, p.name)).collect();
         let name = |id: Option<i64>| id.and_then(|id| people.get(&id).cloned()).unwrap_or_else(|| "-".to_owned());
 
         let now = self.clock.now();

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. Every test spawns its own desk on a fresh database.
 
 mod calendar;
+mod complaints;
 mod concurrency;
 #[path = "../common/db.rs"]
 mod db;

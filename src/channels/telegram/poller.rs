@@ -282,6 +282,8 @@ impl TelegramPoller {
                 BotCommand::new("tiket", t!("chat.cmd_mine", locale = locale)),
                 BotCommand::new("antrian", t!("chat.cmd_queue", locale = locale)),
                 BotCommand::new("cari", t!("chat.cmd_search", locale = locale)),
+                BotCommand::new("laporan", t!("chat.cmd_monthly", locale = locale)),
+                BotCommand::new("keluhan", t!("chat.cmd_complain", locale = locale)),
                 BotCommand::new("batal", t!("chat.cmd_cancel", locale = locale)),
                 BotCommand::new("bantuan", t!("chat.cmd_help", locale = locale)),
             ];

@@ -9,6 +9,7 @@
 //! passes overlap (a notice and its outbox rows are written in one transaction, or not at all).
 
 mod alerts;
+mod complaints;
 mod digest;
 mod texts;
 mod watch;
@@ -96,6 +97,7 @@ impl SlaWorker {
         let mut people = watch::People::default();
         alerts::send_due(&self.desk, &self.policy, &watched, &mut people, now, &mut report).await?;
         digest::send_if_due(&self.desk, &watched, &mut people, now, &mut report).await?;
+        complaints::escalate_due(&self.desk, now, &mut report).await?;
         if report != PassReport::default() {
             tracing::info!(?report, "SLA pass");
         }
