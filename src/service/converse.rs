@@ -181,6 +181,9 @@ struct Draft {
     /// `/keluhan` asked for the complaint's text.
     #[serde(default)]
     complaint: bool,
+    /// The one reminder of an unanswered survey was sent.
+    #[serde(default)]
+    survey_reminded: bool,
 }
 
 impl Draft {
@@ -1162,6 +1165,51 @@ impl Helpdesk {
             kind: kind::CONVERSATION,
             message,
         }))
+    }
+}
+
+/// How long a survey question waits before its one reminder.
+pub const SURVEY_REMINDER_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+impl Helpdesk {
+    /// Remind, once, reporters who left a survey unanswered for a day: the same question
+    /// again, its buttons still valid. Returns how many were reminded.
+    pub async fn remind_surveys(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, ServiceError> {
+        let stale = conversations::idle_in_stage(&self.db, Stage::Survey.as_str(), now - SURVEY_REMINDER_AFTER).await?;
+        let mut reminded = 0;
+        for row in stale {
+            let mut draft: Draft = serde_json::from_str(&row.data).unwrap_or_default();
+            if draft.survey_reminded || draft.survey_ticket.is_none() {
+                continue;
+            }
+            let Ok(channel) = row.channel.parse::<Channel>() else { continue };
+            let txn = self.db.begin().await?;
+            // Another replica's pass may have reminded first: only this revision counts.
+            let Some(current) = conversations::get(&txn, channel, &row.sender).await? else { continue };
+            if current.revision != row.revision || current.updated_at != row.updated_at {
+                continue;
+            }
+            let person = directory::person_by_identity(&txn, channel, &row.sender).await?;
+            let locale = person.as_ref().map_or("id", |p| i18n::locale(&p.locale));
+            let number = draft.survey_number.clone().unwrap_or_default();
+            let mut message = survey_question(locale, &number, draft.survey_element, row.revision);
+            message.text = format!("{}\n\n{}", t!("survey.reminder", locale = locale), message.text);
+            draft.survey_reminded = true;
+            let data = serde_json::to_string(&draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            conversations::put(&txn, ConversationRow { data, updated_at: now, ..row.clone() }).await?;
+            let reminder = NewOutbound {
+                person_id: person.map(|p| p.id),
+                channel,
+                address: row.reply_to.clone(),
+                ticket_id: draft.survey_ticket,
+                kind: kind::CONVERSATION,
+                message,
+            };
+            outbox::enqueue(&txn, vec![reminder], now).await?;
+            txn.commit().await?;
+            reminded += 1;
+        }
+        Ok(reminded)
     }
 }
 

@@ -46,6 +46,19 @@ pub async fn put<C: ConnectionTrait>(txn: &C, row: ConversationRow) -> Result<()
     Ok(())
 }
 
+/// Conversations at `stage` untouched since `before`.
+pub async fn idle_in_stage<C: ConnectionTrait>(
+    db: &C,
+    stage: &str,
+    before: DateTime<Utc>,
+) -> Result<Vec<ConversationRow>, sea_orm::DbErr> {
+    conversation::Entity::find()
+        .filter(conversation::Column::Stage.eq(stage))
+        .filter(conversation::Column::UpdatedAt.lte(before))
+        .all(db)
+        .await
+}
+
 pub async fn delete<C: ConnectionTrait>(txn: &C, channel: Channel, sender: &str) -> Result<(), sea_orm::DbErr> {
     conversation::Entity::delete_many()
         .filter(conversation::Column::Channel.eq(channel.as_str()))

@@ -137,3 +137,33 @@ async fn a_period_that_ends_before_it_starts_is_refused() {
     assert!(err.to_string().contains("ends (2026-11-01) before it starts (2026-11-30)"), "{err}");
     assert!(t.desk.complaint_log(day(2026, 1, 1), day(2026, 1, 31)).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_unanswered_survey_is_reminded_once_after_a_day() {
+    let t = spawn("kudus").await;
+    let p = &t.people;
+    let id = t.report().await.ticket_id;
+    t.press(&p.helpdesk, id, ActionKind::Forward).ok().await;
+    t.press(&p.kasi, id, ActionKind::FixRemote).ok().await;
+    t.press(&p.tech_a, id, ActionKind::Resolve).note("Router di-restart").ok().await;
+    t.press(&p.reporter, id, ActionKind::Confirm).ok().await;
+    let worker = sigap::service::SlaWorker::new(t.desk.clone());
+    let now = t.desk.clock().now();
+
+    let soon = worker.run_pass(now + Duration::hours(2)).await.unwrap();
+    let after_a_day = worker.run_pass(now + Duration::hours(25)).await.unwrap();
+    let later = worker.run_pass(now + Duration::hours(60)).await.unwrap();
+
+    assert_eq!((soon.survey_reminders, after_a_day.survey_reminders, later.survey_reminders), (0, 1, 0));
+    let questions: Vec<_> = t
+        .outbox(id)
+        .await
+        .into_iter()
+        .filter(|r| r.kind == "conversation" && r.address == "tg-reporter")
+        .map(|r| r.message().unwrap())
+        .collect();
+    assert_eq!(questions.len(), 2, "the first question and its one reminder");
+    assert!(questions[1].text.starts_with("Pengingat: survei kepuasan"), "{}", questions[1].text);
+    // The reminder's buttons are the first question's: still valid.
+    assert_eq!(questions[0].choices, questions[1].choices);
+}

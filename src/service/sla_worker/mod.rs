@@ -38,6 +38,8 @@ pub struct PassReport {
     pub digests: usize,
     /// Reminders and escalations due but held until the office opens.
     pub skipped_outside_hours: usize,
+    /// Surveys left unanswered for a day, reminded once.
+    pub survey_reminders: usize,
     /// Outbox rows queued.
     pub messages: usize,
 }
@@ -98,6 +100,8 @@ impl SlaWorker {
         alerts::send_due(&self.desk, &self.policy, &watched, &mut people, now, &mut report).await?;
         digest::send_if_due(&self.desk, &watched, &mut people, now, &mut report).await?;
         complaints::escalate_due(&self.desk, now, &mut report).await?;
+        report.survey_reminders = self.desk.remind_surveys(now).await?;
+        report.messages += report.survey_reminders;
         if report != PassReport::default() {
             tracing::info!(?report, "SLA pass");
         }
