@@ -358,6 +358,11 @@ async fn report_log_writes_csv_and_xlsx_and_stats_print_the_quarter() {
     assert!(stats.status.success(), "{}", stderr(&stats));
     assert!(stdout(&stats).starts_with(&format!("Statistik {quarter}: 1 tiket")), "{}", stdout(&stats));
     assert!(stdout(&stats).contains("Indeks Kepuasan Masyarakat: belum ada penilaian"), "{}", stdout(&stats));
+    let pdf_path = admin.dir.path().join("laporan.pdf");
+    let pdf = admin.run(&["report", "ticket", &number, "--out", pdf_path.to_str().unwrap()]);
+    assert!(pdf.status.success(), "{}", stderr(&pdf));
+    assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF"));
+    assert!(stdout(&pdf).contains(&format!("Dokumen tiket {number} ditulis ke")), "{}", stdout(&pdf));
 }
 
 #[tokio::test]
@@ -375,6 +380,12 @@ async fn report_commands_refuse_bad_periods_and_say_when_there_is_nothing() {
         assert!(!out.status.success(), "{args:?} succeeded");
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
     }
+    let unknown = admin.run(&["report", "ticket", "GJ-2026-009999", "--out", "x.pdf"]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("Tiket GJ-2026-009999 tidak ditemukan"), "{}", stderr(&unknown));
+    let malformed = admin.run(&["report", "ticket", "12345", "--out", "x.pdf"]);
+    assert!(!malformed.status.success());
+    assert!(stderr(&malformed).contains("12345"), "{}", stderr(&malformed));
     let empty = admin.run(&["report", "stats", "--quarter", "2025Q1"]);
     assert!(empty.status.success(), "{}", stderr(&empty));
     assert_eq!(stdout(&empty).trim(), "Tidak ada tiket yang diterima pada 2025Q1.");

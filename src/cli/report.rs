@@ -130,7 +130,7 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
             let pdf = desk
                 .paper(TicketRef::Number(number), kind, &letterhead, locale)
                 .await
-                .map_err(|e| CliError::new(locale, e))?;
+                .map_err(|e| CliError::new(locale, e.localized(locale, desk.sop().calendar.timezone())))?;
             std::fs::write(&out, pdf).map_err(|e| CliError::new(locale, format!("{}: {e}", out.display())))?;
             println!("{}", t!("report.pdf_written", locale = locale, number = number, path = out.display()));
             Ok(())
