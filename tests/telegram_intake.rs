@@ -4,30 +4,22 @@
 //! questions and a summary, officials join by invite link, and bad input is answered
 //! without leaving anything half-written.
 
-#[path = "common/db.rs"]
-mod db;
+#[path = "support/app.rs"]
+mod app;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::TimeZone;
+use app::{App, eventually, monday};
 use fake_telegram::{FakeTelegram, Recorded};
 use serde_json::{Value, json};
-use sigap::clock::ManualClock;
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::service::Helpdesk;
-use sigap::settings::Settings;
-use sigap::startup::Application;
 use sigap::store::conversations::{self, NewInvite};
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::{attachments, tickets};
-use tempfile::TempDir;
 
 const TOKEN: &str = "778:INTAKE-TEST";
 const NEWCOMER: i64 = 7001;
@@ -40,13 +32,7 @@ struct Running {
     desk: Helpdesk,
     fake: FakeTelegram,
     addr: std::net::SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dirs: (TempDir, Option<TempDir>),
-}
-
-fn monday() -> chrono::DateTime<chrono::Utc> {
-    chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc()
+    app: App,
 }
 
 async fn start() -> Running {
@@ -54,53 +40,40 @@ async fn start() -> Running {
 }
 
 async fn start_with(extra: &[(&'static str, &str)]) -> Running {
-    let (url, db_dir) = db::fresh_database().await;
-    let data = tempfile::tempdir().unwrap();
     let fake = FakeTelegram::start(TOKEN).await;
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
-        ("DATA_DIR", data.path().display().to_string()),
-        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
-        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+    let mut vars = vec![
         ("TELOXIDE_TOKEN", TOKEN.to_owned()),
         ("TELOXIDE_API_URL", fake.api_url()),
         // Pacing runs on the service's clock, which stands still here: lift both limits.
         ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
-    ]);
-    for (name, value) in extra {
-        vars.insert(name, (*value).to_owned());
-    }
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let app = Application::build(&settings, Arc::new(ManualClock::new(monday()))).await.unwrap();
-    let desk = app.helpdesk().clone();
-    let addr = app.local_addr().unwrap();
-    let db = desk.db();
-    // Enough organisations for two pages of the picker.
-    let mut orgs = vec![
-        NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd },
-        NewOrg { code: "DISDIK".into(), name: "Dinas Pendidikan".into(), kind: OrgKind::Opd },
-        NewOrg { code: "RSUD".into(), name: "RSUD Kesehatan Kota".into(), kind: OrgKind::Opd },
     ];
-    for i in 1..=9 {
-        orgs.push(NewOrg { code: format!("DESA{i}"), name: format!("Desa Sukamaju {i}"), kind: OrgKind::Desa });
-    }
-    directory::import_orgs(db, &orgs, monday()).await.unwrap();
-    for (name, role, tg) in [("Sari", Role::Reporter, REPORTER), ("Hadi", Role::Helpdesk, HELPDESK)] {
-        let person = NewPerson {
-            name: name.into(),
-            org_code: Some("DINKES".into()),
-            locale: "id".into(),
-            roles: vec![role],
-            identities: vec![(Channel::Telegram, tg.to_string())],
-        };
-        directory::add_person(db, &person, monday()).await.unwrap();
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    Running { desk, fake, addr, stop, server, _dirs: (data, db_dir) }
+    vars.extend(extra.iter().map(|(name, value)| (*name, (*value).to_owned())));
+    let app = app::start(&vars, |desk| async move {
+        let db = desk.db();
+        // Enough organisations for two pages of the picker.
+        let mut orgs = vec![
+            NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd },
+            NewOrg { code: "DISDIK".into(), name: "Dinas Pendidikan".into(), kind: OrgKind::Opd },
+            NewOrg { code: "RSUD".into(), name: "RSUD Kesehatan Kota".into(), kind: OrgKind::Opd },
+        ];
+        for i in 1..=9 {
+            orgs.push(NewOrg { code: format!("DESA{i}"), name: format!("Desa Sukamaju {i}"), kind: OrgKind::Desa });
+        }
+        directory::import_orgs(db, &orgs, monday()).await.unwrap();
+        for (name, role, tg) in [("Sari", Role::Reporter, REPORTER), ("Hadi", Role::Helpdesk, HELPDESK)] {
+            let person = NewPerson {
+                name: name.into(),
+                org_code: Some("DINKES".into()),
+                locale: "id".into(),
+                roles: vec![role],
+                identities: vec![(Channel::Telegram, tg.to_string())],
+            };
+            directory::add_person(db, &person, monday()).await.unwrap();
+        }
+    })
+    .await;
+    Running { desk: app.desk.clone(), fake, addr: app.addr, app }
 }
 
 impl Running {
@@ -142,8 +115,7 @@ impl Running {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
+        self.app.stop().await;
         assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
     }
 }
@@ -175,15 +147,6 @@ fn button(message: &Recorded, label: &str) -> String {
 
 fn text(message: &Recorded) -> &str {
     message.body["text"].as_str().unwrap_or_default()
-}
-
-/// Wait until `check` holds; the deadline only guards against hanging, it measures nothing.
-async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]

@@ -2,29 +2,19 @@
 //! `main` uses) polls a fake Bot API on 127.0.0.1, applies the press through the core, answers
 //! the button, rewrites the card without its buttons, and sends the next official a card.
 
-#[path = "common/db.rs"]
-mod db;
+#[path = "support/app.rs"]
+mod app;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use chrono::TimeZone;
+use app::{App, eventually, monday};
 use fake_telegram::{FakeTelegram, Recorded};
 use serde_json::Value;
-use sigap::clock::ManualClock;
 use sigap::domain::role::Role;
 use sigap::domain::ticket::{Category, Channel};
 use sigap::service::{Helpdesk, NewReport, TicketRef};
-use sigap::settings::Settings;
-use sigap::startup::Application;
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::tickets;
-use tempfile::TempDir;
 
 const TOKEN: &str = "777:PRESS-TEST";
 const REPORTER: i64 = 6001;
@@ -36,53 +26,40 @@ const STRANGER: i64 = 6999;
 struct Running {
     desk: Helpdesk,
     fake: FakeTelegram,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dirs: (TempDir, Option<TempDir>),
+    app: App,
 }
 
 async fn start() -> Running {
-    let (url, db_dir) = db::fresh_database().await;
-    let data = tempfile::tempdir().unwrap();
     let fake = FakeTelegram::start(TOKEN).await;
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
-        ("DATA_DIR", data.path().display().to_string()),
-        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
-        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+    let vars = [
         ("TELOXIDE_TOKEN", TOKEN.to_owned()),
         ("TELOXIDE_API_URL", fake.api_url()),
         // Pacing runs on the service's clock, which stands still here: lift both limits.
         ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let monday = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
-    let app = Application::build(&settings, Arc::new(ManualClock::new(monday))).await.unwrap();
-    let desk = app.helpdesk().clone();
-    let db = desk.db();
-    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-    directory::import_orgs(db, &[org], monday).await.unwrap();
-    for (name, role, tg) in [
-        ("Sari", Role::Reporter, REPORTER),
-        ("Hadi", Role::Helpdesk, HELPDESK),
-        ("Kurnia", Role::Kasi, KASI),
-        ("Agus", Role::Technician, TECH),
-    ] {
-        let person = NewPerson {
-            name: name.into(),
-            org_code: Some("DINKES".into()),
-            locale: "id".into(),
-            roles: vec![role],
-            identities: vec![(Channel::Telegram, tg.to_string())],
-        };
-        directory::add_person(db, &person, monday).await.unwrap();
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    Running { desk, fake, stop, server, _dirs: (data, db_dir) }
+    ];
+    let app = app::start(&vars, |desk| async move {
+        let db = desk.db();
+        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+        directory::import_orgs(db, &[org], monday()).await.unwrap();
+        for (name, role, tg) in [
+            ("Sari", Role::Reporter, REPORTER),
+            ("Hadi", Role::Helpdesk, HELPDESK),
+            ("Kurnia", Role::Kasi, KASI),
+            ("Agus", Role::Technician, TECH),
+        ] {
+            let person = NewPerson {
+                name: name.into(),
+                org_code: Some("DINKES".into()),
+                locale: "id".into(),
+                roles: vec![role],
+                identities: vec![(Channel::Telegram, tg.to_string())],
+            };
+            directory::add_person(db, &person, monday()).await.unwrap();
+        }
+    })
+    .await;
+    Running { desk: app.desk.clone(), fake, app }
 }
 
 impl Running {
@@ -141,18 +118,8 @@ impl Running {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
+        self.app.stop().await;
         assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
-    }
-}
-
-/// Wait until `check` holds; the deadline only guards against hanging, it measures nothing.
-async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -4,28 +4,21 @@
 //! visit with a reopen. Tebing Tinggi: the disposition chain, device replacement and the
 //! review back up the chain.
 
-#[path = "common/db.rs"]
-mod db;
+#[path = "support/app.rs"]
+mod app;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
 
-use chrono::TimeZone;
+use app::{App, eventually, monday};
 use fake_telegram::{FakeTelegram, Recorded};
-use sigap::clock::ManualClock;
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::service::{Helpdesk, TicketRef};
-use sigap::settings::Settings;
-use sigap::startup::Application;
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::{attachments, tickets};
-use tempfile::TempDir;
 
 const TOKEN: &str = "779:WALK-TEST";
 const REPORTER: i64 = 8001;
@@ -40,56 +33,43 @@ struct Walk {
     fake: FakeTelegram,
     /// Per chat, how many messages were looked at already: a button is taken from a newer one.
     seen: Mutex<HashMap<i64, usize>>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dirs: (TempDir, Option<TempDir>),
+    app: App,
 }
 
 async fn start(sop: &str) -> Walk {
-    let (url, db_dir) = db::fresh_database().await;
-    let data = tempfile::tempdir().unwrap();
     let fake = FakeTelegram::start(TOKEN).await;
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
-        ("DATA_DIR", data.path().display().to_string()),
-        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+    let vars = [
         ("SIGAP_SOP", sop.to_owned()),
-        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
         ("TELOXIDE_TOKEN", TOKEN.to_owned()),
         ("TELOXIDE_API_URL", fake.api_url()),
         // Pacing runs on the service's clock, which stands still here: lift both limits.
         ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
-    ]);
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let monday = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
-    let app = Application::build(&settings, Arc::new(ManualClock::new(monday))).await.unwrap();
-    let desk = app.helpdesk().clone();
-    let db = desk.db();
-    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-    directory::import_orgs(db, &[org], monday).await.unwrap();
-    for (name, role, tg) in [
-        ("Sari", Role::Reporter, REPORTER),
-        ("Hadi", Role::Helpdesk, HELPDESK),
-        ("Kurnia", Role::Kasi, KASI),
-        ("Agus", Role::Technician, TECH),
-        ("Bambang", Role::Kabid, KABID),
-        ("Dewi", Role::Kadis, KADIS),
-    ] {
-        let person = NewPerson {
-            name: name.into(),
-            org_code: Some("DINKES".into()),
-            locale: "id".into(),
-            roles: vec![role],
-            identities: vec![(Channel::Telegram, tg.to_string())],
-        };
-        directory::add_person(db, &person, monday).await.unwrap();
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    Walk { desk, fake, seen: Mutex::new(HashMap::new()), stop, server, _dirs: (data, db_dir) }
+    ];
+    let app = app::start(&vars, |desk| async move {
+        let db = desk.db();
+        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+        directory::import_orgs(db, &[org], monday()).await.unwrap();
+        for (name, role, tg) in [
+            ("Sari", Role::Reporter, REPORTER),
+            ("Hadi", Role::Helpdesk, HELPDESK),
+            ("Kurnia", Role::Kasi, KASI),
+            ("Agus", Role::Technician, TECH),
+            ("Bambang", Role::Kabid, KABID),
+            ("Dewi", Role::Kadis, KADIS),
+        ] {
+            let person = NewPerson {
+                name: name.into(),
+                org_code: Some("DINKES".into()),
+                locale: "id".into(),
+                roles: vec![role],
+                identities: vec![(Channel::Telegram, tg.to_string())],
+            };
+            directory::add_person(db, &person, monday()).await.unwrap();
+        }
+    })
+    .await;
+    Walk { desk: app.desk.clone(), fake, seen: Mutex::new(HashMap::new()), app }
 }
 
 impl Walk {
@@ -150,8 +130,7 @@ impl Walk {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
+        self.app.stop().await;
         assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
     }
 }
@@ -183,14 +162,6 @@ fn texts(records: &[Recorded]) -> Vec<String> {
 
 fn text_of(message: &Recorded) -> String {
     message.body["text"].as_str().or(message.body["caption"].as_str()).unwrap_or_default().to_owned()
-}
-
-async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]

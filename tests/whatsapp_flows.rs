@@ -4,30 +4,25 @@
 //! walked by user actions alone; bad signatures, malformed bodies, unknown types, duplicate
 //! deliveries, 131047 and 130429 each leave no half-written state.
 
-#[path = "common/db.rs"]
-mod db;
+#[path = "support/app.rs"]
+mod app;
 #[path = "support/fake_graph.rs"]
 mod fake_graph;
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::TimeZone;
+use app::{App, eventually, monday};
 use fake_graph::{FakeGraph, webhook};
 use serde_json::Value;
 use sigap::clock::{Clock, ManualClock};
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::service::{Helpdesk, TicketRef};
-use sigap::settings::Settings;
-use sigap::startup::Application;
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::{attachments, outbox, tickets};
-use tempfile::TempDir;
 
 const TOKEN: &str = "EAAG-test-token";
 const PHONE_ID: &str = "106540352242922";
@@ -48,21 +43,13 @@ struct Wa {
     http: reqwest::Client,
     next_id: AtomicUsize,
     seen: Mutex<HashMap<String, usize>>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dirs: (TempDir, Option<TempDir>),
+    app: App,
 }
 
 async fn start(sop: &str, templates: bool) -> Wa {
-    let (url, db_dir) = db::fresh_database().await;
-    let data = tempfile::tempdir().unwrap();
     let fake = FakeGraph::start(TOKEN, PHONE_ID).await;
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
-        ("DATA_DIR", data.path().display().to_string()),
-        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+    let mut vars = vec![
         ("SIGAP_SOP", sop.to_owned()),
-        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
         ("WHATSAPP_API_URL", fake.api_url()),
         ("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID.to_owned()),
         ("WHATSAPP_ACCESS_TOKEN", TOKEN.to_owned()),
@@ -71,51 +58,42 @@ async fn start(sop: &str, templates: bool) -> Wa {
         // Pacing runs on the service's clock, which stands still here: lift both limits.
         ("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0".to_owned()),
         ("SIGAP_WHATSAPP_PER_SECOND", "1000000".to_owned()),
-    ]);
+    ];
     if templates {
-        vars.insert("WHATSAPP_TEMPLATE_UPDATE", "sigap_pembaruan".to_owned());
-        vars.insert("WHATSAPP_TEMPLATE_REMINDER", "sigap_pengingat".to_owned());
+        vars.push(("WHATSAPP_TEMPLATE_UPDATE", "sigap_pembaruan".to_owned()));
+        vars.push(("WHATSAPP_TEMPLATE_REMINDER", "sigap_pengingat".to_owned()));
     }
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    let monday = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
-    let clock = ManualClock::new(monday);
-    let app = Application::build(&settings, Arc::new(clock.clone())).await.unwrap();
-    let desk = app.helpdesk().clone();
-    let addr = app.local_addr().unwrap();
-    let db = desk.db();
-    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-    directory::import_orgs(db, &[org], monday).await.unwrap();
-    for (name, role, wa) in [
-        ("Hadi", Role::Helpdesk, HELPDESK),
-        ("Kurnia", Role::Kasi, KASI),
-        ("Agus", Role::Technician, TECH),
-        ("Bambang", Role::Kabid, KABID),
-        ("Dewi", Role::Kadis, KADIS),
-    ] {
-        let person = NewPerson {
-            name: name.into(),
-            org_code: Some("DINKES".into()),
-            locale: "id".into(),
-            roles: vec![role],
-            identities: vec![(Channel::Whatsapp, format!("+{wa}"))],
-        };
-        directory::add_person(db, &person, monday).await.unwrap();
-    }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let app = app::start(&vars, |desk| async move {
+        let db = desk.db();
+        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+        directory::import_orgs(db, &[org], monday()).await.unwrap();
+        for (name, role, wa) in [
+            ("Hadi", Role::Helpdesk, HELPDESK),
+            ("Kurnia", Role::Kasi, KASI),
+            ("Agus", Role::Technician, TECH),
+            ("Bambang", Role::Kabid, KABID),
+            ("Dewi", Role::Kadis, KADIS),
+        ] {
+            let person = NewPerson {
+                name: name.into(),
+                org_code: Some("DINKES".into()),
+                locale: "id".into(),
+                roles: vec![role],
+                identities: vec![(Channel::Whatsapp, format!("+{wa}"))],
+            };
+            directory::add_person(db, &person, monday()).await.unwrap();
+        }
+    })
+    .await;
     Wa {
-        desk,
+        desk: app.desk.clone(),
         fake,
-        clock,
-        url: format!("http://{addr}/webhook/whatsapp"),
+        clock: app.clock.clone(),
+        url: format!("http://{}/webhook/whatsapp", app.addr),
         http: reqwest::Client::new(),
         next_id: AtomicUsize::new(1),
         seen: Mutex::new(HashMap::new()),
-        stop,
-        server,
-        _dirs: (data, db_dir),
+        app,
     }
 }
 
@@ -206,8 +184,7 @@ impl Wa {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(());
-        self.server.await.unwrap().unwrap();
+        self.app.stop().await;
         assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
     }
 }
@@ -248,14 +225,6 @@ fn titles(body: &Value) -> Vec<String> {
                     .collect()
             })
             .unwrap_or_default(),
-    }
-}
-
-async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

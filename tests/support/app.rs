@@ -1,0 +1,82 @@
+//! The service as `main` builds it, started for one test: its own database (SQLite, or
+//! PostgreSQL with `TEST_DATABASE_URL`) and data directory, HTTP on 127.0.0.1:0, the clock set
+//! to Monday 23 November 2026 09:00 WIB, and a clean stop at the end.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use sigap::clock::ManualClock;
+use sigap::service::Helpdesk;
+use sigap::settings::Settings;
+use sigap::startup::Application;
+use tempfile::TempDir;
+
+#[path = "../common/db.rs"]
+mod db;
+
+pub struct App {
+    pub desk: Helpdesk,
+    pub addr: SocketAddr,
+    pub clock: ManualClock,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dirs: (TempDir, Option<TempDir>),
+}
+
+pub fn monday() -> DateTime<Utc> {
+    chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc()
+}
+
+/// Build with these settings on top of the test's database, data directory and port; run
+/// `seed` (organisations, people) before the server and its workers start.
+pub async fn start<F, Fut>(vars: &[(&str, String)], seed: F) -> App
+where
+    F: FnOnce(Helpdesk) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let (url, db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut all: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", url),
+        ("DATA_DIR", data.path().display().to_string()),
+        ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
+        ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+    ]);
+    for (name, value) in vars {
+        all.insert(name, value.clone());
+    }
+    let settings = Settings::from_lookup(|name| all.get(name).cloned()).unwrap();
+    let clock = ManualClock::new(monday());
+    let app = Application::build(&settings, Arc::new(clock.clone())).await.unwrap();
+    let desk = app.helpdesk().clone();
+    let addr = app.local_addr().unwrap();
+    seed(desk.clone()).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    App { desk, addr, clock, stop, server, _dirs: (data, db_dir) }
+}
+
+impl App {
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+/// Wait until `check` holds; the deadline only guards against hanging, it measures nothing.
+pub async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "gave up waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
