@@ -110,6 +110,17 @@ impl Running {
             .collect()
     }
 
+    /// The reporter's first report, through intake: the text says where and what, so only the
+    /// attachment is asked, then the summary is sent.
+    async fn file_first_report(&self) {
+        self.fake.push_update(self.fake.message_from(REPORTER, "Internet di ruang server mati"));
+        let attach = self.nth_to(REPORTER, 1).await;
+        self.press(REPORTER, &attach, "Lewati");
+        let summary = self.nth_to(REPORTER, 2).await;
+        self.press(REPORTER, &summary, "Kirim");
+        eventually("the ticket", || async { self.ticket_count().await == 1 }).await;
+    }
+
     async fn ticket_count(&self) -> usize {
         tickets::list(self.desk.db(), None, 100).await.unwrap().len()
     }
@@ -388,12 +399,7 @@ async fn an_official_joins_by_invite_link_once_and_an_expired_link_is_refused() 
 #[tokio::test]
 async fn officials_search_tickets_and_reporters_may_not() {
     let r = start().await;
-    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang server mati"));
-    let attach = r.nth_to(REPORTER, 1).await;
-    r.press(REPORTER, &attach, "Lewati");
-    let summary = r.nth_to(REPORTER, 2).await;
-    r.press(REPORTER, &summary, "Kirim");
-    eventually("the ticket", || async { r.ticket_count().await == 1 }).await;
+    r.file_first_report().await;
 
     r.fake.push_update(r.fake.message_from(HELPDESK, "/cari SERVER"));
     r.fake.push_update(r.fake.message_from(REPORTER, "/cari server"));
@@ -448,12 +454,7 @@ async fn in_webhook_mode_updates_arrive_by_post_with_the_secret_and_count_once()
 #[tokio::test]
 async fn officials_get_the_months_complaint_log_as_a_workbook_and_reporters_may_not() {
     let r = start().await;
-    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang server mati"));
-    let attach = r.nth_to(REPORTER, 1).await;
-    r.press(REPORTER, &attach, "Lewati");
-    let summary = r.nth_to(REPORTER, 2).await;
-    r.press(REPORTER, &summary, "Kirim");
-    eventually("the ticket", || async { r.ticket_count().await == 1 }).await;
+    r.file_first_report().await;
 
     r.fake.push_update(r.fake.message_from(HELPDESK, "/laporan bulan-ini"));
     r.fake.push_update(r.fake.message_from(HELPDESK, "/laporan 2025-01"));

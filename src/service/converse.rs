@@ -282,15 +282,7 @@ impl Helpdesk {
     /// Queue a plain answer to `address` (a query's result, a refusal) behind whatever was
     /// queued for that chat before.
     pub async fn say(&self, channel: Channel, address: &str, text: String) -> Result<(), ServiceError> {
-        let person = directory::person_by_identity(&self.db, channel, address).await?.map(|p| p.id);
-        let message = NewOutbound {
-            person_id: person,
-            channel,
-            address: address.to_owned(),
-            ticket_id: None,
-            kind: kind::CONVERSATION,
-            message: OutboundMessage::text(text),
-        };
+        let message = super::statuses::answer(&self.db, channel, address, text).await?;
         outbox::enqueue(&self.db, vec![message], self.clock.now()).await?;
         Ok(())
     }

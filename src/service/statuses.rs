@@ -31,6 +31,14 @@ impl Helpdesk {
         Ok(())
     }
 
+    /// The language of whoever is behind `channel`/`address`; Indonesian for a stranger.
+    pub async fn locale_of(&self, channel: Channel, address: &str) -> &'static str {
+        match directory::person_by_identity(&self.db, channel, address).await {
+            Ok(Some(person)) => crate::i18n::locale(&person.locale),
+            _ => "id",
+        }
+    }
+
     /// Queue `text` to `address` once for update `update_id`: a platform delivering the same
     /// update again gets no second answer. False when it was answered before.
     pub async fn say_once(
@@ -45,16 +53,7 @@ impl Helpdesk {
         if !inbound::remember(&txn, channel, update_id, now).await? {
             return Ok(false);
         }
-        let person = directory::person_by_identity(&txn, channel, address).await?.map(|p| p.id);
-        let message = NewOutbound {
-            person_id: person,
-            channel,
-            address: address.to_owned(),
-            ticket_id: None,
-            kind: crate::outbound::kind::CONVERSATION,
-            message: OutboundMessage::text(text),
-        };
-        outbox::enqueue(&txn, vec![message], now).await?;
+        outbox::enqueue(&txn, vec![answer(&txn, channel, address, text).await?], now).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -108,4 +107,22 @@ impl Helpdesk {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// A plain answer to `address`, addressed to its person when there is one.
+pub(super) async fn answer<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    address: &str,
+    text: String,
+) -> Result<NewOutbound, ServiceError> {
+    let person = directory::person_by_identity(db, channel, address).await?.map(|p| p.id);
+    Ok(NewOutbound {
+        person_id: person,
+        channel,
+        address: address.to_owned(),
+        ticket_id: None,
+        kind: crate::outbound::kind::CONVERSATION,
+        message: OutboundMessage::text(text),
+    })
 }

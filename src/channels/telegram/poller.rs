@@ -119,7 +119,10 @@ impl TelegramPoller {
                 let answer = match self.desk.query(Channel::Telegram, &sender, query).await {
                     Ok(answer) => answer,
                     Err(err) if err.is_internal() => return Err(err),
-                    Err(err) => err.localized(self.locale_of(&sender).await, self.desk.sop().calendar.timezone()),
+                    Err(err) => err.localized(
+                        self.desk.locale_of(Channel::Telegram, &sender).await,
+                        self.desk.sop().calendar.timezone(),
+                    ),
                 };
                 self.reply(message.chat.id, answer).await;
                 return Ok(());
@@ -142,7 +145,7 @@ impl TelegramPoller {
             Err(reason) => {
                 // Retrying the update could loop on a file that never comes: ask for it again.
                 tracing::warn!(update = %update_id, %reason, "attachment not fetched");
-                let locale = self.locale_of(&sender).await;
+                let locale = self.desk.locale_of(Channel::Telegram, &sender).await;
                 self.reply(message.chat.id, t!("press.file_failed", locale = locale).into_owned()).await;
                 return Ok(());
             }
@@ -182,7 +185,7 @@ impl TelegramPoller {
             Ok(_) => Ok(()),
             Err(err) if err.is_internal() => Err(err),
             Err(err) => {
-                let locale = self.locale_of(sender).await;
+                let locale = self.desk.locale_of(Channel::Telegram, sender).await;
                 self.reply(chat, err.localized(locale, self.desk.sop().calendar.timezone())).await;
                 Ok(())
             }
@@ -232,13 +235,16 @@ impl TelegramPoller {
                     Ok(Received::Handled { toast }) => toast,
                     Ok(Received::Duplicate) => None,
                     Err(err) if err.is_internal() => return Err(err),
-                    Err(err) => Some(err.localized(self.locale_of(&from).await, self.desk.sop().calendar.timezone())),
+                    Err(err) => Some(err.localized(
+                        self.desk.locale_of(Channel::Telegram, &from).await,
+                        self.desk.sop().calendar.timezone(),
+                    )),
                 };
                 return self.answer(query, toast).await;
             }
             Err(err) => {
                 tracing::warn!(%err, user = %from, data, "refused a forged or malformed button");
-                let locale = self.locale_of(&from).await;
+                let locale = self.desk.locale_of(Channel::Telegram, &from).await;
                 return self.answer(query, Some(t!("press.forged", locale = locale).into_owned())).await;
             }
         };
@@ -300,13 +306,6 @@ impl TelegramPoller {
     async fn reply(&self, chat: ChatId, text: String) {
         if let Err(err) = self.desk.say(Channel::Telegram, &chat.0.to_string(), text).await {
             tracing::warn!(%err, "reply not queued");
-        }
-    }
-
-    async fn locale_of(&self, from: &str) -> &'static str {
-        match crate::store::directory::person_by_identity(self.desk.db(), Channel::Telegram, from).await {
-            Ok(Some(person)) => crate::i18n::locale(&person.locale),
-            _ => "id",
         }
     }
 }

@@ -127,7 +127,8 @@ impl WhatsAppReceiver {
             Err(reason) => {
                 // Retrying the delivery could loop on a file that never comes: ask for it again.
                 tracing::warn!(message = id, %reason, "whatsapp media not fetched");
-                let text = t!("press.file_failed", locale = self.locale_of(sender).await).into_owned();
+                let text =
+                    t!("press.file_failed", locale = self.desk.locale_of(Channel::Whatsapp, sender).await).into_owned();
                 self.desk.say_once(Channel::Whatsapp, id, sender, text).await.map(drop)
             }
         }
@@ -149,7 +150,10 @@ impl WhatsAppReceiver {
                     let answer = match self.desk.query(Channel::Whatsapp, sender, query).await {
                         Ok(answer) => answer,
                         Err(err) if err.is_internal() => return Err(err),
-                        Err(err) => err.localized(self.locale_of(sender).await, self.desk.sop().calendar.timezone()),
+                        Err(err) => err.localized(
+                            self.desk.locale_of(Channel::Whatsapp, sender).await,
+                            self.desk.sop().calendar.timezone(),
+                        ),
                     };
                     return self.desk.say_once(Channel::Whatsapp, id, sender, answer).await.map(drop);
                 }
@@ -181,7 +185,8 @@ impl WhatsAppReceiver {
         match self.codec.decode_any(data, &self.sop) {
             Err(err) => {
                 tracing::warn!(%err, sender, data, "refused a forged or malformed WhatsApp reply id");
-                let text = t!("press.forged", locale = self.locale_of(sender).await).into_owned();
+                let text =
+                    t!("press.forged", locale = self.desk.locale_of(Channel::Whatsapp, sender).await).into_owned();
                 self.desk.say_once(Channel::Whatsapp, id, sender, text).await.map(drop)
             }
             Ok(Tapped::Choice(choice)) => {
@@ -224,17 +229,13 @@ impl WhatsAppReceiver {
             Ok(Received::Duplicate) => Ok(None),
             Err(err) if err.is_internal() => Err(err),
             Err(err) => {
-                let text = err.localized(self.locale_of(sender).await, self.desk.sop().calendar.timezone());
+                let text = err.localized(
+                    self.desk.locale_of(Channel::Whatsapp, sender).await,
+                    self.desk.sop().calendar.timezone(),
+                );
                 self.desk.say(Channel::Whatsapp, sender, text).await?;
                 Ok(None)
             }
-        }
-    }
-
-    async fn locale_of(&self, sender: &str) -> &'static str {
-        match crate::store::directory::person_by_identity(self.desk.db(), Channel::Whatsapp, sender).await {
-            Ok(Some(person)) => crate::i18n::locale(&person.locale),
-            _ => "id",
         }
     }
 }
