@@ -24,6 +24,8 @@ pub struct Metrics {
     pub delivery_failures: Family<Labels2, Counter>,
     /// What platforms reported later about sent messages (WhatsApp statuses).
     pub delivery_statuses: Family<Labels2, Counter>,
+    /// Messages taken over from a sender that stopped mid-send (possibly delivered twice).
+    pub delivery_takeovers: Family<Labels, Counter>,
     pub sla_reminders: Counter,
     pub sla_breaches: Counter,
     outbox_depth: Gauge,
@@ -47,6 +49,7 @@ impl Metrics {
             deliveries: Family::default(),
             delivery_failures: Family::default(),
             delivery_statuses: Family::default(),
+            delivery_takeovers: Family::default(),
             sla_reminders: Counter::default(),
             sla_breaches: Counter::default(),
             outbox_depth: Gauge::default(),
@@ -67,6 +70,11 @@ impl Metrics {
             "delivery_statuses",
             "Statuses platforms reported for sent messages, by channel and status",
             m.delivery_statuses.clone(),
+        );
+        registry.register(
+            "delivery_takeovers",
+            "Messages taken over from a sender that stopped mid-send, by channel (possibly delivered twice)",
+            m.delivery_takeovers.clone(),
         );
         registry.register("sla_reminders", "SLA reminders queued", m.sla_reminders.clone());
         registry.register("sla_breaches", "SLA breaches escalated", m.sla_breaches.clone());

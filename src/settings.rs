@@ -29,6 +29,13 @@ pub struct Settings {
     /// throughput is 80 messages a second by default).
     pub whatsapp_chat_interval_ms: u64,
     pub whatsapp_per_second: usize,
+    /// `SIGAP_OUTBOX_RETRY_BASE_MS`: the first wait after a temporary delivery failure; each
+    /// further failure doubles it (with jitter, up to 15 minutes).
+    pub outbox_retry_base_ms: u64,
+    /// `SIGAP_OUTBOX_LEASE_SECS`: how long a claimed message stays with the process sending
+    /// it. A process killed mid-send leaves its message to be taken over after this; it must
+    /// stay longer than one send may take (a WhatsApp media upload may take up to 120 s).
+    pub outbox_lease_secs: u64,
     /// `TELEGRAM_BOT_USERNAME` (without @): invite links are `https://t.me/<name>?start=<code>`.
     pub telegram_bot_username: Option<String>,
     /// `TELEGRAM_WEBHOOK_URL`: receive updates by webhook at this public HTTPS address
@@ -89,6 +96,16 @@ impl Settings {
             telegram_per_second: number(&get, "SIGAP_TELEGRAM_PER_SECOND", 30)?,
             whatsapp_chat_interval_ms: number(&get, "SIGAP_WHATSAPP_CHAT_INTERVAL_MS", 200)?,
             whatsapp_per_second: number(&get, "SIGAP_WHATSAPP_PER_SECOND", 80)?,
+            outbox_retry_base_ms: number(&get, "SIGAP_OUTBOX_RETRY_BASE_MS", 2000)?,
+            outbox_lease_secs: match number(&get, "SIGAP_OUTBOX_LEASE_SECS", 60)? {
+                0 => {
+                    return Err(SettingsError::Invalid {
+                        name: "SIGAP_OUTBOX_LEASE_SECS",
+                        reason: "`0`: a lease must last at least one second".into(),
+                    });
+                }
+                secs => secs,
+            },
             telegram_bot_username: get("TELEGRAM_BOT_USERNAME").map(|n| n.trim().trim_start_matches('@').to_owned()),
             telegram_webhook_url: match get("TELEGRAM_WEBHOOK_URL") {
                 Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
@@ -130,6 +147,15 @@ impl Settings {
         [(crate::domain::ticket::Channel::Telegram, telegram), (crate::domain::ticket::Channel::Whatsapp, whatsapp)]
             .into_iter()
             .collect()
+    }
+
+    /// How the delivery worker retries and how long it holds a claimed message.
+    pub fn retry_policy(&self) -> crate::delivery::RetryPolicy {
+        crate::delivery::RetryPolicy {
+            base: std::time::Duration::from_millis(self.outbox_retry_base_ms),
+            lease: std::time::Duration::from_secs(self.outbox_lease_secs),
+            ..crate::delivery::RetryPolicy::default()
+        }
     }
 
     /// The database to use: the configured URL, or the default SQLite file.
@@ -197,6 +223,18 @@ mod tests {
         assert_eq!((custom.telegram_chat_interval_ms, custom.telegram_per_second), (0, 100));
         let err = settings(&[("SIGAP_TELEGRAM_PER_SECOND", "many")]).unwrap_err().to_string();
         assert!(err.contains("SIGAP_TELEGRAM_PER_SECOND"), "{err}");
+    }
+
+    #[test]
+    fn the_outbox_retry_and_lease_default_and_can_be_changed() {
+        let default = settings(&[]).unwrap().retry_policy();
+        assert_eq!(default, crate::delivery::RetryPolicy::default());
+        let custom =
+            settings(&[("SIGAP_OUTBOX_RETRY_BASE_MS", "50"), ("SIGAP_OUTBOX_LEASE_SECS", "3")]).unwrap().retry_policy();
+        assert_eq!(custom.base, std::time::Duration::from_millis(50));
+        assert_eq!(custom.lease, std::time::Duration::from_secs(3));
+        let err = settings(&[("SIGAP_OUTBOX_LEASE_SECS", "0")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_OUTBOX_LEASE_SECS"), "{err}");
     }
 
     #[test]

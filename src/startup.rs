@@ -20,7 +20,7 @@ use crate::channels::whatsapp::sender::Tap;
 use crate::channels::whatsapp::{WhatsAppReceiver, WhatsAppSender};
 use crate::clock::{Clock, SystemClock};
 use crate::config;
-use crate::delivery::{DeliveryWorker, Pacer, RetryPolicy, Sender};
+use crate::delivery::{DeliveryWorker, Pacer, Sender};
 use crate::metrics::Metrics;
 use crate::service::{Helpdesk, SlaWorker};
 use crate::settings::Settings;
@@ -79,7 +79,7 @@ impl Application {
         };
         let delivery = (!senders.is_empty()).then(|| {
             senders.into_iter().fold(
-                DeliveryWorker::new(db, clock, settings.data_dir.clone(), RetryPolicy::default())
+                DeliveryWorker::new(db, clock, settings.data_dir.clone(), settings.retry_policy())
                     .with_metrics(metrics)
                     .with_pacer(Pacer::with_limits(settings.pacing())),
                 DeliveryWorker::with_sender,

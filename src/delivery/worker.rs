@@ -105,6 +105,11 @@ impl DeliveryWorker {
         }) else {
             return Ok((Channel::System, Step::Idle));
         };
+        // A row still `sending` was claimed by a process that died mid-send (its lease ran
+        // out): whether the platform got it is unknowable, as neither API takes an
+        // idempotency key. It is sent again, since an outage report must not go unanswered,
+        // and the row says it may have arrived twice.
+        let takeover = row.status == outbox::SENDING;
         let lease = chrono::Duration::from_std(self.policy.lease).unwrap_or_else(|_| chrono::Duration::seconds(60));
         let Some(claimed) = outbox::claim(&self.db, row.id, now, now + lease).await? else {
             return Ok((Channel::System, Step::Lost(row.id)));
@@ -122,6 +127,10 @@ impl DeliveryWorker {
             }
         };
         self.pacer.lock().unwrap_or_else(PoisonError::into_inner).record(channel, &claimed.address, now);
+        if takeover {
+            tracing::warn!(outbox = claimed.id, "taking over a message whose sender stopped mid-send");
+            self.metrics.delivery_takeovers.get_or_create(&Metrics::label("channel", channel.as_str())).inc();
+        }
         let result = sender.send(&delivery).await;
         let done = self.clock.now();
         match result {
@@ -129,8 +138,12 @@ impl DeliveryWorker {
                 if let Some(note) = &sent.note {
                     tracing::info!(outbox = claimed.id, %note, "sent otherwise than asked");
                 }
-                outbox::mark_sent_as(&self.db, &claimed, channel, &sent.external_ids, sent.note.as_deref(), done)
-                    .await?;
+                let note = match (takeover, sent.note) {
+                    (false, note) => note,
+                    (true, None) => Some(outbox::TAKEN_OVER.to_owned()),
+                    (true, Some(note)) => Some(format!("{}; {note}", outbox::TAKEN_OVER)),
+                };
+                outbox::mark_sent_as(&self.db, &claimed, channel, &sent.external_ids, note.as_deref(), done).await?;
                 Ok((channel, Step::Sent(claimed.id)))
             }
             Err(SendError::Retry { reason, .. }) if claimed.attempts >= self.policy.max_attempts => {

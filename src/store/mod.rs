@@ -46,7 +46,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
             },
         );
     } else {
-        options.max_connections(16).acquire_timeout(Duration::from_secs(10));
+        // Plan every execution of a prepared statement with the tables' sizes of the moment.
+        // PostgreSQL otherwise settles on a generic plan after five runs; planned while the
+        // tables were small (a new office, or a server without autovacuum's statistics) it
+        // stays a sequential scan as they grow, and a busy day slows to a crawl.
+        options
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
     Ok(Database::connect(options).await?)
 }

@@ -18,6 +18,10 @@ pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
+/// The note on a row sent again after its first sender stopped mid-send: the platform may
+/// have accepted both attempts.
+pub const TAKEN_OVER: &str = "sent again after an interrupted attempt; it may have arrived twice";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbound {
     /// None for someone not registered yet (a newcomer being asked their name).
@@ -244,6 +248,18 @@ async fn finish<C: ConnectionTrait>(db: &C, id: i64, attempt: i32, outcome: Outc
 pub async fn failed<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<OutboxRow>, sea_orm::DbErr> {
     outbox::Entity::find()
         .filter(outbox::Column::Status.eq(FAILED))
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Messages sent again after their first sender stopped mid-send, newest first: the ones a
+/// person may have received twice.
+pub async fn taken_over<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<OutboxRow>, sea_orm::DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(SENT))
+        .filter(outbox::Column::LastError.starts_with(TAKEN_OVER))
         .order_by_desc(outbox::Column::Id)
         .limit(limit)
         .all(db)

@@ -49,6 +49,16 @@ pub struct StoredMedia {
     pub file_name: Option<String>,
 }
 
+/// Failures drawn at random for message sends, from a seed so that a run can be repeated:
+/// a share answered HTTP 500 with Graph's transient code 131000 ("Something went wrong"),
+/// a share throttled with 130429 ("Rate limit hit", HTTP 400, as Meta answers it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    pub seed: u64,
+    pub server_errors: f64,
+    pub throttled: f64,
+}
+
 /// A running fake Graph API. Cheap to clone; the server lives as long as the runtime of the
 /// test that started it.
 #[derive(Clone)]
@@ -72,6 +82,9 @@ struct State {
     last_trace: u64,
     /// Per recipient: (Graph error code, HTTP status) to answer the next sends with.
     failures: HashMap<String, VecDeque<(i64, u16)>>,
+    faults: Option<Faults>,
+    /// xorshift64 state for [`Faults`].
+    dice: u64,
     violations: Vec<String>,
 }
 
@@ -80,6 +93,22 @@ impl State {
         self.last_media += 1;
         // Meta's media ids are 15-16 digits.
         format!("{}", 1_000_000_000_000_000 + self.last_media)
+    }
+
+    /// A random (Graph error code, HTTP status) for a send, when faults are injected.
+    fn random_failure(&mut self) -> Option<(i64, u16)> {
+        let faults = self.faults?;
+        self.dice ^= self.dice << 13;
+        self.dice ^= self.dice >> 7;
+        self.dice ^= self.dice << 17;
+        let roll = (self.dice >> 11) as f64 / (1u64 << 53) as f64;
+        if roll < faults.server_errors {
+            Some((131000, 500))
+        } else if roll < faults.server_errors + faults.throttled {
+            Some((130429, 400))
+        } else {
+            None
+        }
     }
 
     fn new_wamid(&mut self, to: &str) -> String {
@@ -168,6 +197,13 @@ impl FakeGraph {
     /// Answers the next send to `to` with Graph error `code` and `http_status`, as Meta does.
     pub fn fail_next(&self, to: &str, code: i64, http_status: u16) {
         self.state().failures.entry(to.to_owned()).or_default().push_back((code, http_status));
+    }
+
+    /// From now on, fail a share of the message sends at random; see [`Faults`].
+    pub fn inject_faults(&self, faults: Faults) {
+        let mut state = self.state();
+        state.dice = faults.seed | 1;
+        state.faults = Some(faults);
     }
 
     /// Every breach of the spec or of Meta's limits seen so far.

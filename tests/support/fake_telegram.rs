@@ -77,6 +77,20 @@ pub enum Failure {
     DropConnection,
 }
 
+/// Failures drawn at random for the calls that deliver messages (`send*`, `edit*`), from a
+/// seed so that a run can be repeated. Each share is a probability per call; a dropped
+/// connection is dropped before the message is taken, as a request lost on the way would be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    pub seed: u64,
+    /// 500 Internal Server Error.
+    pub server_errors: f64,
+    /// 429 Too Many Requests with `retry_after`.
+    pub too_many_requests: f64,
+    pub retry_after: u32,
+    pub dropped: f64,
+}
+
 /// A running fake Bot API server. Cheap to clone; the server lives as long as the runtime
 /// of the test that started it.
 #[derive(Clone)]
@@ -106,6 +120,9 @@ struct State {
     last_file: u64,
     last_callback: u64,
     failures: HashMap<String, VecDeque<Failure>>,
+    faults: Option<Faults>,
+    /// xorshift64 state for [`Faults`].
+    dice: u64,
     violations: Vec<String>,
 }
 
@@ -114,6 +131,27 @@ impl State {
         let id = self.last_message_id.entry(chat_id).or_insert(0);
         *id += 1;
         *id
+    }
+
+    /// A random failure for a call of `method`, when faults are injected.
+    fn random_failure(&mut self, method: &str) -> Option<Failure> {
+        let faults = self.faults?;
+        if !(method.starts_with("send") || method.starts_with("edit")) {
+            return None;
+        }
+        self.dice ^= self.dice << 13;
+        self.dice ^= self.dice >> 7;
+        self.dice ^= self.dice << 17;
+        let roll = (self.dice >> 11) as f64 / (1u64 << 53) as f64;
+        if roll < faults.server_errors {
+            Some(Failure::ServerError)
+        } else if roll < faults.server_errors + faults.too_many_requests {
+            Some(Failure::TooManyRequests { retry_after: faults.retry_after })
+        } else if roll < faults.server_errors + faults.too_many_requests + faults.dropped {
+            Some(Failure::DropConnection)
+        } else {
+            None
+        }
     }
 
     fn new_file_id(&mut self, kind: &str) -> String {
@@ -283,6 +321,21 @@ impl FakeTelegram {
     pub fn fail_next(&self, method: &str, times: usize, failure: Failure) {
         let method = spec::canonical(method).unwrap_or(method).to_owned();
         self.state().failures.entry(method).or_default().extend(std::iter::repeat_n(failure, times));
+    }
+
+    /// From now on, fail a share of the delivering calls at random; see [`Faults`].
+    pub fn inject_faults(&self, faults: Faults) {
+        let mut state = self.state();
+        state.dice = faults.seed | 1;
+        state.faults = Some(faults);
+    }
+
+    /// Calls recorded from position `from` on, and the position after the last of them: a
+    /// driver reading a long run keeps its place instead of copying every call each time.
+    pub fn requests_since(&self, from: usize) -> (Vec<Recorded>, usize) {
+        let state = self.state();
+        let from = from.min(state.requests.len());
+        (state.requests[from..].to_vec(), state.requests.len())
     }
 
     /// Every breach of the spec or of Telegram's limits seen so far.

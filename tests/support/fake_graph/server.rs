@@ -118,7 +118,11 @@ async fn send(
     let failure = {
         let mut state = fake.state();
         state.violations.extend(problems.iter().map(|p| format!("messages to {to:?}: {p}")));
-        to.as_ref().and_then(|to| state.failures.get_mut(to)).and_then(|queue| queue.pop_front())
+        match to.as_ref().and_then(|to| state.failures.get_mut(to)).and_then(|queue| queue.pop_front()) {
+            Some(failure) => Some(failure),
+            None if problems.is_empty() => state.random_failure(),
+            None => None,
+        }
     };
     if let Some((code, status)) = failure {
         return (to, body.clone(), status, graph_error(fake, code, None));

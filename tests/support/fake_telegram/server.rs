@@ -55,7 +55,11 @@ async fn call(fake: &FakeTelegram, kill: &Kill, token: &str, sent_name: &str, re
     let failure = {
         let mut state = fake.state();
         state.violations.extend(problems.iter().map(|p| format!("{method}: {p}")));
-        state.failures.get_mut(method).and_then(|queue| queue.pop_front())
+        match state.failures.get_mut(method).and_then(|queue| queue.pop_front()) {
+            Some(failure) => Some(failure),
+            None if problems.is_empty() => state.random_failure(method),
+            None => None,
+        }
     };
     let (status, answer) = match (failure, problems.first()) {
         (Some(Failure::DropConnection), _) => {
