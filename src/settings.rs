@@ -36,6 +36,9 @@ pub struct Settings {
     /// it. A process killed mid-send leaves its message to be taken over after this; it must
     /// stay longer than one send may take (a WhatsApp media upload may take up to 120 s).
     pub outbox_lease_secs: u64,
+    /// `SIGAP_DELIVERY_LANES`: how many chats a process sends to at once (one message at a
+    /// time per chat, always in order).
+    pub delivery_lanes: usize,
     /// `TELEGRAM_BOT_USERNAME` (without @): invite links are `https://t.me/<name>?start=<code>`.
     pub telegram_bot_username: Option<String>,
     /// `TELEGRAM_WEBHOOK_URL`: receive updates by webhook at this public HTTPS address
@@ -97,6 +100,7 @@ impl Settings {
             whatsapp_chat_interval_ms: number(&get, "SIGAP_WHATSAPP_CHAT_INTERVAL_MS", 200)?,
             whatsapp_per_second: number(&get, "SIGAP_WHATSAPP_PER_SECOND", 80)?,
             outbox_retry_base_ms: number(&get, "SIGAP_OUTBOX_RETRY_BASE_MS", 2000)?,
+            delivery_lanes: number(&get, "SIGAP_DELIVERY_LANES", 4)?,
             outbox_lease_secs: match number(&get, "SIGAP_OUTBOX_LEASE_SECS", 60)? {
                 0 => {
                     return Err(SettingsError::Invalid {

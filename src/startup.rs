@@ -81,7 +81,8 @@ impl Application {
             senders.into_iter().fold(
                 DeliveryWorker::new(db, clock, settings.data_dir.clone(), settings.retry_policy())
                     .with_metrics(metrics)
-                    .with_pacer(Pacer::with_limits(settings.pacing())),
+                    .with_pacer(Pacer::with_limits(settings.pacing()))
+                    .with_lanes(settings.delivery_lanes),
                 DeliveryWorker::with_sender,
             )
         });

@@ -2,7 +2,7 @@
 //! oldest undelivered message of some chat, claim it with a lease (so another replica or a
 //! restarted process does not send it too), send it, and record the outcome.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -45,6 +45,10 @@ pub struct DeliveryWorker {
     policy: RetryPolicy,
     pacer: Mutex<Pacer>,
     metrics: Arc<Metrics>,
+    /// How many messages this process sends at once, each to a different chat.
+    lanes: usize,
+    /// Rows a lane of this process is working on, so the other lanes pick other chats.
+    in_flight: Mutex<HashSet<i64>>,
 }
 
 impl DeliveryWorker {
@@ -57,7 +61,15 @@ impl DeliveryWorker {
             policy,
             pacer: Mutex::new(Pacer::default()),
             metrics: Arc::new(Metrics::new()),
+            lanes: 1,
+            in_flight: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Send to up to `lanes` chats at once. A chat still gets one message at a time, in
+    /// order; a slow or failing chat no longer holds up the others.
+    pub fn with_lanes(self, lanes: usize) -> Self {
+        DeliveryWorker { lanes: lanes.max(1), ..self }
     }
 
     pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
@@ -99,12 +111,35 @@ impl DeliveryWorker {
         let now = self.clock.now();
         let channels = self.channels();
         let candidates = outbox::deliverable(&self.db, &channels, now, 64).await?;
-        let Some(row) = candidates.into_iter().find(|row| {
-            let channel = row.channel.parse().unwrap_or(Channel::System);
-            self.pacer.lock().unwrap_or_else(PoisonError::into_inner).allows(channel, &row.address, now)
-        }) else {
+        // Choosing, pacing and marking the row ours happen under one lock, so two lanes
+        // neither take the same row nor both spend the last of a second's allowance.
+        let row = {
+            let mut pacer = self.pacer.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            let found = candidates.into_iter().find(|row| {
+                let channel = row.channel.parse().unwrap_or(Channel::System);
+                !in_flight.contains(&row.id) && pacer.allows(channel, &row.address, now)
+            });
+            if let Some(row) = &found {
+                in_flight.insert(row.id);
+                pacer.record(row.channel.parse().unwrap_or(Channel::System), &row.address, now);
+            }
+            found
+        };
+        let Some(row) = row else {
             return Ok((Channel::System, Step::Idle));
         };
+        let id = row.id;
+        let result = self.deliver_row(row, now).await;
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        result
+    }
+
+    async fn deliver_row(
+        &self,
+        row: outbox::OutboxRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Channel, Step), sea_orm::DbErr> {
         // A row still `sending` was claimed by a process that died mid-send (its lease ran
         // out): whether the platform got it is unknowable, as neither API takes an
         // idempotency key. It is sent again, since an outage report must not go unanswered,
@@ -126,7 +161,6 @@ impl DeliveryWorker {
                 return Ok((channel, Step::Failed { id: claimed.id, reason }));
             }
         };
-        self.pacer.lock().unwrap_or_else(PoisonError::into_inner).record(channel, &claimed.address, now);
         if takeover {
             tracing::warn!(outbox = claimed.id, "taking over a message whose sender stopped mid-send");
             self.metrics.delivery_takeovers.get_or_create(&Metrics::label("channel", channel.as_str())).inc();
@@ -167,8 +201,19 @@ impl DeliveryWorker {
         }
     }
 
-    /// Send until `shutdown` resolves; waits a little whenever there is nothing to do.
-    pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// Send until `shutdown` resolves, on every lane; each lane finishes the message in
+    /// hand before it stops, so nothing is left claimed by a clean shutdown.
+    pub async fn run_until(self, shutdown: tokio::sync::watch::Receiver<bool>) {
+        let lanes = self.lanes;
+        let worker = Arc::new(self);
+        let mut running = tokio::task::JoinSet::new();
+        for _ in 0..lanes {
+            running.spawn(worker.clone().lane(shutdown.clone()));
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    async fn lane(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 return;

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
+use teloxide::payloads::{EditMessageText, SendMessage};
 use teloxide::prelude::*;
 use teloxide::types::{
     ButtonRequest, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup,
@@ -73,10 +75,84 @@ impl TelegramSender {
             .parse()
             .map_err(|_| SendError::Permanent { reason: format!("`{message_id}` is not a Telegram message id") })?;
         let text = split_text(text, MAX_TEXT).into_iter().next().unwrap_or_default();
-        match self.bot.edit_message_text(chat, MessageId(id), text).await {
+        match self.call("editMessageText", &EditMessageText::new(chat, MessageId(id), text)).await {
             // Already as wanted (a retry after a lost answer): done.
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-            Err(err) => Err(classify(err)),
+            Ok(_) | Err(Refused::Api(ApiError::MessageNotModified)) => Ok(()),
+            Err(refused) => Err(refused.into()),
+        }
+    }
+
+    /// One JSON call through the bot's own HTTP client, but not through teloxide's request
+    /// layer: that layer sleeps 10 s inside every 5xx answer before returning it, holding a
+    /// delivery lane for nothing. The delivery worker's backoff decides the wait instead.
+    /// Files still go through teloxide, which builds their multipart bodies.
+    async fn call<P: serde::Serialize>(&self, method: &str, payload: &P) -> Result<serde_json::Value, Refused> {
+        let mut url = self.bot.api_url();
+        url.path_segments_mut()
+            .map_err(|()| Refused::Other(SendError::Permanent { reason: "TELOXIDE_API_URL cannot be a base".into() }))?
+            .pop_if_empty()
+            .push(&format!("bot{}", self.bot.token()))
+            .push(method);
+        let network = |e: reqwest::Error| {
+            // Never the URL: it holds the token.
+            Refused::Other(SendError::Retry { after: None, reason: format!("network: {}", e.without_url()) })
+        };
+        let response = self.bot.client().post(url).json(payload).send().await.map_err(network)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(network)?;
+        let Ok(answer) = serde_json::from_slice::<Answer>(&body) else {
+            return Err(Refused::Other(SendError::Retry { after: None, reason: format!("HTTP {status}, unreadable") }));
+        };
+        if answer.ok {
+            return Ok(answer.result);
+        }
+        let description = answer.description.unwrap_or_default();
+        let parameters = answer.parameters.unwrap_or_default();
+        Err(if let Some(seconds) = parameters.retry_after {
+            Refused::Other(SendError::Retry {
+                after: Some(std::time::Duration::from_secs(seconds)),
+                reason: format!("429: retry after {seconds}s"),
+            })
+        } else if let Some(to) = parameters.migrate_to_chat_id {
+            Refused::Other(SendError::Permanent { reason: format!("chat moved to {to}") })
+        } else if status.is_server_error() {
+            Refused::Other(SendError::Retry { after: None, reason: format!("{}: {description}", status.as_u16()) })
+        } else {
+            let known = serde_json::from_value(serde_json::Value::String(description.clone()))
+                .unwrap_or(ApiError::Unknown(description));
+            Refused::Api(known)
+        })
+    }
+}
+
+/// The Bot API's answer envelope.
+#[derive(Deserialize)]
+struct Answer {
+    ok: bool,
+    #[serde(default)]
+    result: serde_json::Value,
+    description: Option<String>,
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize, Default)]
+struct Parameters {
+    retry_after: Option<u64>,
+    migrate_to_chat_id: Option<i64>,
+}
+
+/// Why a call did not go through: a Bot API refusal teloxide knows by its description, or
+/// an answer already sorted.
+enum Refused {
+    Api(ApiError),
+    Other(SendError),
+}
+
+impl From<Refused> for SendError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Api(error) => classify(RequestError::Api(error)),
+            Refused::Other(error) => error,
         }
     }
 }
@@ -112,12 +188,11 @@ impl Sender for TelegramSender {
         let chunks = split_text(&delivery.message.text, MAX_TEXT);
         let last = chunks.len().saturating_sub(1);
         for (i, chunk) in chunks.into_iter().enumerate() {
-            let request = self.bot.send_message(chat, chunk);
-            let sent = match (&keyboard, i == last) {
-                (Some(markup), true) => request.reply_markup(markup.clone()).await,
-                _ => request.await,
-            };
-            sent.map_err(classify)?;
+            let mut payload = SendMessage::new(chat, chunk);
+            if i == last {
+                payload.reply_markup = keyboard.clone();
+            }
+            self.call("sendMessage", &payload).await.map_err(SendError::from)?;
         }
         Ok(Sent::default())
     }
