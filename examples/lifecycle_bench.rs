@@ -119,7 +119,27 @@ async fn main() -> anyhow::Result<()> {
     println!("lifecycles/s:       {:.0}", done as f64 / elapsed);
     println!("transactions/s:     {:.0}", (done * 7) as f64 / elapsed);
     println!("statements/lifecycle: {per_lifecycle:.1} (+ BEGIN/COMMIT per transaction)");
+    let spent = SPENT.lock().unwrap();
+    let mut steps: Vec<_> = spent.iter().collect();
+    steps.sort_by(|a, b| b.1.cmp(a.1));
+    let line: Vec<String> = steps
+        .iter()
+        .map(|(name, total)| format!("{name} {:.2} ms", total.as_secs_f64() * 1000.0 / done as f64))
+        .collect();
+    println!("time per step:      {}", line.join(", "));
     Ok(())
+}
+
+/// Wall time per step kind, summed over all lifecycles (with concurrency it includes waits).
+static SPENT: std::sync::Mutex<std::collections::BTreeMap<String, std::time::Duration>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn spent_on(name: &str, took: std::time::Duration) {
+    *SPENT.lock().unwrap().entry(name.to_owned()).or_default() += took;
+}
+
+fn spent(kind: ActionKind, took: std::time::Duration) {
+    spent_on(&format!("{kind:?}").to_lowercase(), took);
 }
 
 async fn lifecycle(
@@ -130,6 +150,7 @@ async fn lifecycle(
     kabid: i64,
     tech: i64,
 ) -> anyhow::Result<()> {
+    let began = Instant::now();
     let created = desk
         .report(NewReport {
             reporter_id: reporter,
@@ -142,6 +163,7 @@ async fn lifecycle(
             attachments: Vec::new(),
         })
         .await?;
+    spent_on("report", began.elapsed());
     let mut version = created.version;
     let steps: [(i64, Command); 6] = [
         (helpdesk, Command::new(ActionKind::Forward, 0)),
@@ -152,6 +174,8 @@ async fn lifecycle(
         (kabid, Command::new(ActionKind::Approve, 0)),
     ];
     for (actor, mut command) in steps {
+        let kind = command.kind;
+        let began = Instant::now();
         command.expected_version = version;
         let acted = desk
             .act(ActRequest {
@@ -164,6 +188,7 @@ async fn lifecycle(
             })
             .await?;
         version = acted.version;
+        spent(kind, began.elapsed());
     }
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! A crowd of registered reporters on the fake Bot API, each filing one outage report the
+//! way a phone does: one message, Lewati on the attachment question, Kirim on the summary;
+//! and the tally of what reached them and the helpdesk afterwards. Shared by the crash test
+//! and the load harness (`examples/load_harness.rs`); include it next to `fake_telegram`.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sigap::domain::role::Role;
+use sigap::domain::ticket::Channel;
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+
+use super::fake_telegram::{FakeTelegram, Recorded};
+
+/// The helpdesk's Telegram chat: every ticket's first card goes there (Kudus SOP).
+pub const HELPDESK: i64 = 9_000;
+
+/// An organisation, the helpdesk and `count` reporters from `first` on, in the database.
+pub async fn seed(db: &DatabaseConnection, first: i64, count: i64) -> Vec<i64> {
+    let now = chrono::Utc::now();
+    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+    directory::import_orgs(db, &[org], now).await.unwrap();
+    let person = |name: String, role: Role, tg: i64| NewPerson {
+        name,
+        org_code: Some("DINKES".into()),
+        locale: "id".into(),
+        roles: vec![role],
+        identities: vec![(Channel::Telegram, tg.to_string())],
+    };
+    directory::add_person(db, &person("Hadi".into(), Role::Helpdesk, HELPDESK), now).await.unwrap();
+    let reporters: Vec<i64> = (first..first + count).collect();
+    for chat in &reporters {
+        directory::add_person(db, &person(format!("Pelapor {chat}"), Role::Reporter, *chat), now).await.unwrap();
+    }
+    reporters
+}
+
+/// `sigap serve` on the fake Bot API, polling; stderr to `log`. `extra` adds or overrides
+/// settings. Per-chat pacing is lifted: the helpdesk's one chat gets a card per ticket, and
+/// Telegram's one message a second per chat would make any burst a test of patience.
+pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path, extra: &[(&str, String)]) -> Child {
+    let mut command = Command::new(bin);
+    command
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", data)
+        .env("SIGAP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+        .env("SIGAP_LISTEN", "127.0.0.1:0")
+        .env("TELOXIDE_TOKEN", fake.token())
+        .env("TELOXIDE_API_URL", fake.api_url())
+        .env("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0")
+        .env("SIGAP_TELEGRAM_PER_SECOND", "100000")
+        .env("RUST_LOG", "warn");
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+}
+
+/// The reporters' phones.
+pub struct Crowd {
+    reporters: HashSet<i64>,
+    pressed: HashSet<(i64, &'static str)>,
+    cursor: usize,
+}
+
+impl Crowd {
+    pub fn new(reporters: &[i64]) -> Crowd {
+        Crowd { reporters: reporters.iter().copied().collect(), pressed: HashSet::new(), cursor: 0 }
+    }
+
+    /// Every reporter writes their report.
+    pub fn write(&self, fake: &FakeTelegram) {
+        let mut chats: Vec<i64> = self.reporters.iter().copied().collect();
+        chats.sort_unstable();
+        for chat in chats {
+            fake.push_update(fake.message_from(chat, &format!("Internet di ruang server {chat} mati sejak pagi")));
+        }
+    }
+
+    /// Press what the bot sent since the last look: Lewati, then Kirim, once each per
+    /// reporter, whatever the bot sent twice.
+    pub fn answer(&mut self, fake: &FakeTelegram) {
+        let (calls, next) = fake.requests_since(self.cursor);
+        self.cursor = next;
+        for call in calls.iter().filter(|c| c.status == 200 && c.method == "sendMessage") {
+            let Some(chat) = call.body["chat_id"].as_i64().filter(|c| self.reporters.contains(c)) else { continue };
+            for (label, data) in buttons(call) {
+                let stage = match label.as_str() {
+                    "Lewati" => "skip",
+                    "Kirim" => "send",
+                    _ => continue,
+                };
+                if self.pressed.insert((chat, stage)) {
+                    let message_id = call.result["message_id"].as_i64().unwrap();
+                    fake.push_update(fake.callback_from(chat, message_id, &data));
+                }
+            }
+        }
+    }
+
+    /// True when every reporter pressed Kirim.
+    pub fn all_sent(&self) -> bool {
+        self.pressed.len() == 2 * self.reporters.len()
+    }
+}
+
+/// What reached the phones, read off the fake.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Per reporter, the ticket numbers in the acknowledgements they got.
+    pub acks: HashMap<i64, Vec<String>>,
+    /// Per ticket number, how many cards the helpdesk got.
+    pub cards: HashMap<String, usize>,
+    /// Accepted sendMessage calls.
+    pub delivered: usize,
+    /// (chat, text) delivered more than once, with the count.
+    pub repeated: Vec<((i64, String), usize)>,
+}
+
+impl Tally {
+    pub fn of(fake: &FakeTelegram) -> Tally {
+        let mut tally = Tally::default();
+        let mut copies: HashMap<(i64, String), usize> = HashMap::new();
+        for r in fake.requests().iter().filter(|r| r.status == 200 && r.method == "sendMessage") {
+            tally.delivered += 1;
+            let chat = r.body["chat_id"].as_i64().unwrap_or_default();
+            let text = r.body["text"].as_str().unwrap_or_default();
+            *copies.entry((chat, text.to_owned())).or_default() += 1;
+            let Some(number) = ticket_number(text) else { continue };
+            if chat == HELPDESK {
+                *tally.cards.entry(number).or_default() += 1;
+            } else if text.contains("Nomor tiket:") {
+                tally.acks.entry(chat).or_default().push(number);
+            }
+        }
+        tally.repeated = copies.into_iter().filter(|(_, n)| *n > 1).collect();
+        tally
+    }
+
+    /// Reporters who got no acknowledgement, and tickets the helpdesk got no card for.
+    pub fn lost(&self, reporters: &[i64], tickets: usize) -> usize {
+        let unanswered = reporters.iter().filter(|chat| !self.acks.contains_key(chat)).count();
+        unanswered + tickets.saturating_sub(self.cards.len())
+    }
+
+    /// Copies beyond the first of anything delivered.
+    pub fn duplicates(&self) -> usize {
+        self.repeated.iter().map(|(_, n)| n - 1).sum()
+    }
+}
+
+fn buttons(message: &Recorded) -> Vec<(String, String)> {
+    message.body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .map(|b| (b["text"].as_str().unwrap_or("").to_owned(), b["callback_data"].as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
+/// The ticket number a message names, if any.
+pub fn ticket_number(text: &str) -> Option<String> {
+    let at = text.find("GJ-")?;
+    Some(text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect())
+}
+
+/// One number from a `SELECT COUNT(*) …`.
+pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
