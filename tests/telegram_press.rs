@@ -178,15 +178,26 @@ async fn forged_buttons_and_strangers_are_refused_and_change_nothing() {
     let data = Running::button(&r.fake.sent_to(HELPDESK)[0], "Teruskan ke Kasi");
     let (payload, _) = data.rsplit_once('.').unwrap();
 
-    r.fake.push_update(r.fake.callback_from(HELPDESK, 1, &format!("{payload}.0000000000000000")));
-    r.fake.push_update(r.fake.callback_from(STRANGER, 1, &data));
-    r.fake.push_update(r.fake.callback_from(KASI, 1, &data));
+    // Three chats: handled side by side, so each press's answer is found by its query id.
+    let presses = [
+        r.fake.callback_from(HELPDESK, 1, &format!("{payload}.0000000000000000")),
+        r.fake.callback_from(STRANGER, 1, &data),
+        r.fake.callback_from(KASI, 1, &data),
+    ];
+    for press in &presses {
+        r.fake.push_update(press.clone());
+    }
     eventually("three answers", || async { r.answers().len() == 3 }).await;
 
-    let answers = r.answers();
-    assert_eq!(answers[0], "Tombol ini sudah tidak berlaku.");
-    assert!(answers[1].contains("belum terdaftar"), "{answers:?}");
-    assert!(answers[2].contains("Admin Helpdesk"), "{answers:?}");
+    let answer_to = |press: &serde_json::Value| {
+        let id = &press["callback_query"]["id"];
+        let calls = r.fake.calls("answerCallbackQuery");
+        let call = calls.iter().find(|c| c.body["callback_query_id"] == *id).expect("the press was answered");
+        call.body["text"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(answer_to(&presses[0]), "Tombol ini sudah tidak berlaku.");
+    assert!(answer_to(&presses[1]).contains("belum terdaftar"), "{:?}", r.answers());
+    assert!(answer_to(&presses[2]).contains("Admin Helpdesk"), "{:?}", r.answers());
     assert_eq!(r.step_and_version(ticket).await, ("terima".to_owned(), 1));
     r.stop().await;
 }

@@ -40,8 +40,11 @@ impl TelegramPoller {
         TelegramPoller { bot, desk, codec, sop }
     }
 
-    /// Fetch and handle one batch from `offset`; returns the next offset. An internal error
-    /// stops the batch before the failing update, so it is fetched again.
+    /// Fetch and handle one batch from `offset`; returns the next offset. The chats of a
+    /// batch are handled side by side, each chat's updates in order, so one person's slow
+    /// turn does not hold up the others. An internal error stops its chat before the failing
+    /// update, and the offset stays at the lowest failed update, so it is fetched again;
+    /// updates of other chats past it come again too, and change nothing the second time.
     pub async fn poll_once(&self, offset: i32, wait: u32) -> Result<i32, PollError> {
         let updates = self
             .bot
@@ -51,14 +54,31 @@ impl TelegramPoller {
             .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
             .await
             .map_err(|e| PollError::Telegram(e.to_string()))?;
-        let mut next = offset;
-        for update in updates {
+        let Some(last) = updates.last() else { return Ok(offset) };
+        let next = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+        let mut chats: Vec<(Option<i64>, Vec<&Update>)> = Vec::new();
+        for update in &updates {
             let labels = Metrics::label("channel", Channel::Telegram.as_str());
             self.desk.metrics().updates_received.get_or_create(&labels).inc();
-            self.handle(&update).await.map_err(PollError::Core)?;
-            next = i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1);
+            let chat = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64));
+            match chats.iter_mut().find(|(c, _)| *c == chat) {
+                Some((_, queue)) => queue.push(update),
+                None => chats.push((chat, vec![update])),
+            }
         }
-        Ok(next)
+        let lanes = chats.into_iter().map(|(_, queue)| async move {
+            for update in queue {
+                if let Err(err) = self.handle(update).await {
+                    return Err((update.id.0, err));
+                }
+            }
+            Ok(())
+        });
+        let failed = futures_util::future::join_all(lanes).await.into_iter().filter_map(Result::err);
+        match failed.min_by_key(|(id, _)| *id) {
+            Some((id, error)) => Err(PollError::Core { resume_at: i32::try_from(id).unwrap_or(i32::MAX), error }),
+            None => Ok(next),
+        }
     }
 
     pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
@@ -77,6 +97,9 @@ impl TelegramPoller {
                     Ok(next) => offset = next,
                     Err(err) => {
                         tracing::warn!(%err, "telegram polling");
+                        if let PollError::Core { resume_at, .. } = err {
+                            offset = resume_at;
+                        }
                         tokio::select! {
                             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                             _ = shutdown.changed() => {}
@@ -314,6 +337,7 @@ impl TelegramPoller {
 pub enum PollError {
     #[error("telegram: {0}")]
     Telegram(String),
-    #[error(transparent)]
-    Core(#[from] ServiceError),
+    /// An update's effect failed: fetch again from `resume_at`, everything before it is done.
+    #[error("update {resume_at}: {error}")]
+    Core { resume_at: i32, error: ServiceError },
 }
