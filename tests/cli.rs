@@ -416,3 +416,41 @@ async fn report_through_the_library(admin: &Admin) -> String {
     db.close().await.unwrap();
     created.number.to_string()
 }
+
+#[tokio::test]
+async fn outbox_repeated_lists_the_messages_a_killed_sender_may_have_sent_twice() {
+    let admin = Admin::new().await;
+    assert!(admin.run(&["migrate"]).status.success());
+    let none = admin.run(&["outbox", "repeated"]);
+    assert!(none.status.success(), "{}", stderr(&none));
+    assert_eq!(stdout(&none).trim(), "Tidak ada pesan yang dikirim ulang setelah pengirimnya terhenti.");
+
+    let db = sigap::store::connect(&admin.url).await.unwrap();
+    let now = chrono::Utc::now();
+    let message = |text: &str| sigap::store::outbox::NewOutbound {
+        person_id: None,
+        channel: Channel::Telegram,
+        address: "7001".into(),
+        ticket_id: None,
+        kind: sigap::outbound::kind::RECEIVED,
+        message: sigap::outbound::OutboundMessage { text: text.into(), ..Default::default() },
+    };
+    sigap::store::outbox::enqueue(&db, vec![message("satu"), message("dua")], now).await.unwrap();
+    // As the delivery worker leaves a row it took over from a sender killed mid-send.
+    let taken_over = format!(
+        "UPDATE outbox SET status = 'sent', sent_at = created_at, last_error = '{}' WHERE id = (SELECT MIN(id) FROM outbox)",
+        sigap::store::outbox::TAKEN_OVER
+    );
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(&taken_over).await.unwrap();
+    db.close().await.unwrap();
+
+    let listed = admin.run(&["outbox", "repeated"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let lines: Vec<String> = stdout(&listed).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("#1 ") && lines[0].contains("telegram:7001"), "{lines:?}");
+    assert!(lines[0].ends_with("mungkin diterima dua kali"), "{lines:?}");
+    let english = admin.command(&["outbox", "repeated"]).env("SIGAP_LOCALE", "en").output().unwrap();
+    assert!(stdout(&english).trim_end().ends_with("it may have arrived twice"), "{}", stdout(&english));
+}

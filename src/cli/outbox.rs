@@ -1,5 +1,6 @@
-//! `sigap outbox status|failed`: what waits to be sent, and what could not be delivered
-//! and why, so the admin can see a reporter who blocked the bot or a wrong chat id.
+//! `sigap outbox status|failed|repeated`: what waits to be sent, what could not be delivered
+//! and why (a reporter who blocked the bot, a wrong chat id), and what may have arrived
+//! twice because its sender was killed mid-send.
 
 use chrono::Utc;
 use clap::Subcommand;
@@ -16,6 +17,12 @@ pub enum OutboxCommand {
     Status,
     /// Messages given up on, newest first, with the reason
     Failed {
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+    },
+    /// Messages sent again after their sender was killed mid-send, newest first: the
+    /// person may have received them twice
+    Repeated {
         #[arg(long, default_value_t = 20)]
         limit: u64,
     },
@@ -51,6 +58,27 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> Result<(), CliError
                         kind = row.kind,
                         attempts = row.attempts,
                         reason = row.last_error.as_deref().unwrap_or("-")
+                    )
+                );
+            }
+        }
+        OutboxCommand::Repeated { limit } => {
+            let rows = outbox::taken_over(&db, limit).await.map_err(|e| CliError::new(locale, e))?;
+            if rows.is_empty() {
+                println!("{}", t!("cli.outbox_none_repeated", locale = locale));
+            }
+            for row in rows {
+                let at = row.sent_at.unwrap_or(row.created_at);
+                println!(
+                    "{}",
+                    t!(
+                        "cli.outbox_repeated_row",
+                        locale = locale,
+                        id = row.id,
+                        at = i18n::datetime(locale, at, tz),
+                        channel = row.channel,
+                        address = row.address,
+                        kind = row.kind
                     )
                 );
             }

@@ -197,6 +197,11 @@ async fn a_row_claimed_by_a_crashed_sender_is_sent_once_its_lease_runs_out() {
 
     assert_eq!(during_lease, 0);
     assert_eq!(fake.sent_to("tg-reporter").len(), 1);
+    // The dead sender may have got it through: the row says so, and only this row.
+    let repeated = outbox::taken_over(&t.db, 10).await.unwrap();
+    assert_eq!(repeated.iter().map(|r| r.id).collect::<Vec<_>>(), [row.id]);
+    assert_eq!(repeated[0].last_error.as_deref(), Some(outbox::TAKEN_OVER));
+    assert!(statuses(&t, id).await.iter().all(|s| s == "sent"));
 }
 
 #[tokio::test]
