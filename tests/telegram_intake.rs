@@ -514,3 +514,33 @@ async fn a_complaint_about_the_service_reaches_the_official_and_the_answer_comes
     assert!(r.texts_to(HELPDESK)[0].starts_with("Hanya petugas pengaduan"), "{:?}", r.texts_to(HELPDESK));
     r.stop().await;
 }
+
+#[tokio::test]
+async fn an_update_that_fails_comes_again_and_holds_up_no_other_chat() {
+    let r = start().await;
+    // Attachments cannot be stored while a file sits where their directory should be.
+    let blocker = r.app.data_dir().join("attachments");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    r.fake.add_file("foto-router", b"\xff\xd8 router".to_vec());
+    let failing = r.fake.push_update(r.fake.photo_from(REPORTER, "foto-router", Some("Internet di ruang server mati")));
+    r.fake.push_update(r.fake.message_from(NEWCOMER, "Internet mati"));
+
+    // The newcomer, in the same batch, is answered although the photo fails.
+    let language = r.nth_to(NEWCOMER, 1).await;
+    assert!(text(&language).contains("Pilih bahasa"), "{}", text(&language));
+    // The photo's update is fetched again, never acknowledged while it fails.
+    let fetched_before = r.fake.calls("getUpdates").len();
+    eventually("another fetch", || async { r.fake.calls("getUpdates").len() > fetched_before + 1 }).await;
+    assert!(r.fake.acknowledged_offset() <= failing, "acknowledged past a failed update");
+    assert!(r.fake.sent_to(REPORTER).is_empty());
+
+    std::fs::remove_file(&blocker).unwrap();
+    let summary = r.nth_to(REPORTER, 2).await;
+    assert!(text(&summary).contains("Lampiran: 1 berkas"), "{}", text(&summary));
+    eventually("the acknowledgement", || async { r.fake.acknowledged_offset() > failing + 1 }).await;
+    // Fetched several times, each update took effect once.
+    assert_eq!(r.fake.sent_to(NEWCOMER).len(), 1, "{:?}", r.texts_to(NEWCOMER));
+    assert_eq!(r.texts_to(REPORTER)[0], "Lampiran diterima (1 berkas).");
+    assert_eq!(r.fake.sent_to(REPORTER).len(), 2, "{:?}", r.texts_to(REPORTER));
+    r.stop().await;
+}

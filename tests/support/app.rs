@@ -66,6 +66,11 @@ where
 }
 
 impl App {
+    /// The service's DATA_DIR.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dirs.0.path()
+    }
+
     pub async fn stop(self) {
         let _ = self.stop.send(());
         self.server.await.unwrap().unwrap();
