@@ -17,7 +17,6 @@ mod db;
 mod fake_telegram;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crowd::{Crowd, Tally, count};
@@ -74,8 +73,7 @@ async fn a_burst_of_reports_survives_two_kills_with_one_ticket_and_one_answer_ea
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(runs, 2, "the service was killed twice");
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    child.wait().unwrap();
+    crowd::stop(child);
 
     // One ticket per report, none for anyone else.
     let per_reporter = count(&db, "SELECT COUNT(DISTINCT reporter_id) FROM tickets").await;

@@ -4,6 +4,8 @@
 //! and throttles some with 130429. Everything arrives, once, and each chat reads its
 //! messages in the order they were queued.
 
+#[path = "support/crowd.rs"]
+mod crowd;
 #[path = "common/db.rs"]
 mod db;
 #[path = "support/fake_graph.rs"]
@@ -12,8 +14,7 @@ mod fake_graph;
 mod fake_telegram;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,43 +34,6 @@ const PHONE_ID: &str = "106540352242922";
 const HELPDESK: i64 = 9_000;
 const PER_CHANNEL: i64 = 20;
 const REPORTS_EACH: usize = 3;
-
-fn serve(url: &str, data: &Path, telegram: &FakeTelegram, graph: &FakeGraph) -> Child {
-    let log = std::fs::File::create(data.join("serve.log")).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_sigap"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("DATA_DIR", data)
-        .env("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"))
-        .env("SIGAP_LISTEN", "127.0.0.1:0")
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", telegram.api_url())
-        .env("WHATSAPP_API_URL", graph.api_url())
-        .env("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID)
-        .env("WHATSAPP_ACCESS_TOKEN", WA_TOKEN)
-        .env("WHATSAPP_APP_SECRET", "faults-app-secret")
-        .env("WHATSAPP_VERIFY_TOKEN", "faults-verify")
-        .env("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_TELEGRAM_PER_SECOND", "100000")
-        .env("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_WHATSAPP_PER_SECOND", "100000")
-        // Retries start at 50 ms instead of 2 s, so the run stays short; the doubling, the
-        // jitter and Telegram's retry_after are as in production.
-        .env("SIGAP_OUTBOX_RETRY_BASE_MS", "50")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
-
-/// The ticket number a message names.
-fn ticket_number(text: &str) -> Option<String> {
-    let at = text.find("GJ-")?;
-    Some(text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect())
-}
 
 fn graph_text(body: &Value) -> String {
     [&body["text"]["body"], &body["interactive"]["body"]["text"]]
@@ -144,7 +108,21 @@ async fn twenty_percent_failures_on_both_platforms_lose_nothing_and_keep_each_ch
     });
     let graph = FakeGraph::start(WA_TOKEN, PHONE_ID).await;
     graph.inject_faults(fake_graph::Faults { seed: 0x0DD5_EED5, server_errors: 0.20, throttled: 0.05 });
-    let mut child = serve(&url, data.path(), &telegram, &graph);
+    let settings = [
+        ("WHATSAPP_API_URL", graph.api_url()),
+        ("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID.to_owned()),
+        ("WHATSAPP_ACCESS_TOKEN", WA_TOKEN.to_owned()),
+        ("WHATSAPP_APP_SECRET", "faults-app-secret".to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", "faults-verify".to_owned()),
+        ("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0".to_owned()),
+        ("SIGAP_WHATSAPP_PER_SECOND", "100000".to_owned()),
+        // Retries start at 50 ms instead of 2 s, so the run stays short; the doubling, the
+        // jitter and Telegram's retry_after are as in production.
+        ("SIGAP_OUTBOX_RETRY_BASE_MS", "50".to_owned()),
+    ];
+    let bin = Path::new(env!("CARGO_BIN_EXE_sigap"));
+    let log = data.path().join("serve.log");
+    let mut child = crowd::serve(bin, &url, data.path(), &telegram, &log, &settings);
     let deadline = Instant::now() + Duration::from_secs(300);
     while outbox::backlog(&db).await.unwrap().0 > 0 {
         if Instant::now() > deadline {
@@ -155,8 +133,7 @@ async fn twenty_percent_failures_on_both_platforms_lose_nothing_and_keep_each_ch
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    child.wait().unwrap();
+    crowd::stop(child);
 
     // The faults happened.
     let telegram_calls = telegram.requests();
@@ -169,16 +146,16 @@ async fn twenty_percent_failures_on_both_platforms_lose_nothing_and_keep_each_ch
     // Per chat: what arrived, in order, is exactly what was queued, in order.
     let mut expected: HashMap<String, Vec<String>> = HashMap::new();
     for row in &queued {
-        let number = ticket_number(&row.message().unwrap().text).unwrap();
+        let number = crowd::ticket_number(&row.message().unwrap().text).unwrap();
         expected.entry(row.address.trim_start_matches('+').to_owned()).or_default().push(number);
     }
     let mut arrived: HashMap<String, Vec<String>> = HashMap::new();
     for r in telegram_calls.iter().filter(|r| r.status == 200 && r.method == "sendMessage") {
-        let number = ticket_number(r.body["text"].as_str().unwrap_or_default()).unwrap();
+        let number = crowd::ticket_number(r.body["text"].as_str().unwrap_or_default()).unwrap();
         arrived.entry(r.body["chat_id"].to_string()).or_default().push(number);
     }
     for r in graph_calls.iter().filter(|r| r.status == 200 && r.to.is_some()) {
-        let number = ticket_number(&graph_text(&r.body)).unwrap();
+        let number = crowd::ticket_number(&graph_text(&r.body)).unwrap();
         arrived.entry(r.to.clone().unwrap()).or_default().push(number);
     }
     assert_eq!(arrived.len(), expected.len(), "every chat was reached");

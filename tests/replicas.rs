@@ -2,14 +2,15 @@
 //! message arrives exactly once. On PostgreSQL (TEST_DATABASE_URL) this is the replica
 //! set-up; on SQLite the same claims hold between two processes on one file.
 
+#[path = "support/crowd.rs"]
+mod crowd;
 #[path = "common/db.rs"]
 mod db;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,32 +24,6 @@ use sigap::store::{self, outbox};
 
 const TOKEN: &str = "424242:REPLICA-TEST";
 const REPORTS: i64 = 40;
-
-fn serve(url: &str, data: &Path, fake: &FakeTelegram) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sigap"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("DATA_DIR", data)
-        .env("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"))
-        .env("SIGAP_LISTEN", "127.0.0.1:0")
-        .env("TELOXIDE_TOKEN", TOKEN)
-        .env("TELOXIDE_API_URL", fake.api_url())
-        // Pacing has its own tests; here it would only make the test slow.
-        .env("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_TELEGRAM_PER_SECOND", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_deliver_a_backlog_once_each_message() {
@@ -88,15 +63,16 @@ async fn two_processes_deliver_a_backlog_once_each_message() {
     assert_eq!(queued.len() as i64, 2 * REPORTS);
     let fake = FakeTelegram::start(TOKEN).await;
 
-    let a = serve(&url, data.path(), &fake);
-    let b = serve(&url, data.path(), &fake);
+    let bin = Path::new(env!("CARGO_BIN_EXE_sigap"));
+    let a = crowd::serve(bin, &url, data.path(), &fake, &data.path().join("serve-a.log"), &[]);
+    let b = crowd::serve(bin, &url, data.path(), &fake, &data.path().join("serve-b.log"), &[]);
     // A deadline only against hanging forever; the assertion is on what arrived, not how fast.
     let deadline = Instant::now() + Duration::from_secs(120);
     while outbox::backlog(&db).await.unwrap().0 > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop(a);
-    stop(b);
+    crowd::stop(a);
+    crowd::stop(b);
 
     let delivered = fake.calls("sendMessage").into_iter().filter(|r| r.status == 200).collect::<Vec<_>>();
     let mut seen: HashMap<(i64, String), usize> = HashMap::new();

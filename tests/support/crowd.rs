@@ -1,7 +1,8 @@
-//! A crowd of registered reporters on the fake Bot API, each filing one outage report the
-//! way a phone does: one message, Lewati on the attachment question, Kirim on the summary;
-//! and the tally of what reached them and the helpdesk afterwards. Shared by the crash test
-//! and the load harness (`examples/load_harness.rs`); include it next to `fake_telegram`.
+//! The real binary started as a process on the fake Bot API, and a crowd of registered
+//! reporters, each filing one outage report the way a phone does: one message, Lewati on the
+//! attachment question, Kirim on the summary; and the tally of what reached them and the
+//! helpdesk afterwards. Shared by the crash, fault and replica tests and the load harness
+//! (`examples/load_harness.rs`); include it next to `fake_telegram`.
 
 #![allow(dead_code)]
 
@@ -61,6 +62,12 @@ pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path
         command.env(name, value);
     }
     command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+}
+
+/// Stop with SIGTERM, as a service manager does, and wait for the exit.
+pub fn stop(mut child: Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
 }
 
 /// The reporters' phones.
