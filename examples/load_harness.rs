@@ -127,7 +127,7 @@ async fn fresh(options: &Options, dir: &Path) -> anyhow::Result<(String, Databas
 async fn burst(bin: &Path, options: &Options, reports: i64, faults: Option<Faults>) -> anyhow::Result<BurstResult> {
     let dir = tempfile::tempdir()?;
     let (url, db) = fresh(options, dir.path()).await?;
-    let reporters = crowd::seed(&db, 10_001, reports).await;
+    let reporters = crowd::chats(&crowd::seed(&db, 10_001, reports).await);
     let fake = FakeTelegram::start(TOKEN).await;
     if let Some(faults) = faults {
         fake.inject_faults(faults);

@@ -35,7 +35,7 @@ async fn a_burst_of_reports_survives_two_kills_with_one_ticket_and_one_answer_ea
     let data = tempfile::tempdir().unwrap();
     let db = store::connect(&url).await.unwrap();
     store::migrate(&db).await.unwrap();
-    let reporters = crowd::seed(&db, FIRST_REPORTER, REPORTS).await;
+    let reporters = crowd::chats(&crowd::seed(&db, FIRST_REPORTER, REPORTS).await);
     let fake = FakeTelegram::start(TOKEN).await;
     let mut crowd = Crowd::new(&reporters);
     crowd.write(&fake);

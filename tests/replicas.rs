@@ -16,10 +16,8 @@ use std::time::{Duration, Instant};
 
 use fake_telegram::FakeTelegram;
 use sigap::clock::SystemClock;
-use sigap::domain::role::Role;
 use sigap::domain::ticket::{Category, Channel};
 use sigap::service::{Helpdesk, NewReport};
-use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::{self, outbox};
 
 const TOKEN: &str = "424242:REPLICA-TEST";
@@ -33,22 +31,9 @@ async fn two_processes_deliver_a_backlog_once_each_message() {
     store::migrate(&db).await.unwrap();
     let loaded = sigap::config::load_sop("kudus", Path::new("config")).unwrap();
     let desk = Helpdesk::new(db.clone(), Arc::new(loaded), Arc::new(SystemClock), data.path().to_path_buf());
-    let now = chrono::Utc::now();
-    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-    directory::import_orgs(&db, &[org], now).await.unwrap();
-    let person = |name: String, role: Role, tg: i64| NewPerson {
-        name,
-        org_code: Some("DINKES".into()),
-        locale: "id".into(),
-        roles: vec![role],
-        identities: vec![(Channel::Telegram, tg.to_string())],
-    };
-    directory::add_person(&db, &person("Hadi".into(), Role::Helpdesk, 7000), now).await.unwrap();
-    for i in 1..=REPORTS {
-        let reporter =
-            directory::add_person(&db, &person(format!("Pelapor {i}"), Role::Reporter, 7000 + i), now).await.unwrap();
+    for (i, (reporter_id, _)) in crowd::seed(&db, 7001, REPORTS).await.into_iter().enumerate() {
         let report = NewReport {
-            reporter_id: reporter.id,
+            reporter_id,
             channel: Channel::Telegram,
             org_id: None,
             location: None,

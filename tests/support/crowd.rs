@@ -20,8 +20,9 @@ use super::fake_telegram::{FakeTelegram, Recorded};
 /// The helpdesk's Telegram chat: every ticket's first card goes there (Kudus SOP).
 pub const HELPDESK: i64 = 9_000;
 
-/// An organisation, the helpdesk and `count` reporters from `first` on, in the database.
-pub async fn seed(db: &DatabaseConnection, first: i64, count: i64) -> Vec<i64> {
+/// An organisation, the helpdesk and `count` reporters with Telegram chats from `first` on,
+/// in the database: (person id, chat) of each reporter.
+pub async fn seed(db: &DatabaseConnection, first: i64, count: i64) -> Vec<(i64, i64)> {
     let now = chrono::Utc::now();
     let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
     directory::import_orgs(db, &[org], now).await.unwrap();
@@ -33,11 +34,17 @@ pub async fn seed(db: &DatabaseConnection, first: i64, count: i64) -> Vec<i64> {
         identities: vec![(Channel::Telegram, tg.to_string())],
     };
     directory::add_person(db, &person("Hadi".into(), Role::Helpdesk, HELPDESK), now).await.unwrap();
-    let reporters: Vec<i64> = (first..first + count).collect();
-    for chat in &reporters {
-        directory::add_person(db, &person(format!("Pelapor {chat}"), Role::Reporter, *chat), now).await.unwrap();
+    let mut reporters = Vec::new();
+    for chat in first..first + count {
+        let added = directory::add_person(db, &person(format!("Pelapor {chat}"), Role::Reporter, chat), now).await;
+        reporters.push((added.unwrap().id, chat));
     }
     reporters
+}
+
+/// The chats of seeded reporters.
+pub fn chats(reporters: &[(i64, i64)]) -> Vec<i64> {
+    reporters.iter().map(|(_, chat)| *chat).collect()
 }
 
 /// `sigap serve` on the fake Bot API, polling; stderr to `log`. `extra` adds or overrides
