@@ -40,11 +40,11 @@ impl TelegramPoller {
         TelegramPoller { bot, desk, codec, sop }
     }
 
-    /// Fetch and handle one batch from `offset`; returns the next offset. The chats of a
-    /// batch are handled side by side, each chat's updates in order, so one person's slow
-    /// turn does not hold up the others. An internal error stops its chat before the failing
-    /// update, and the offset stays at the lowest failed update, so it is fetched again;
-    /// updates of other chats past it come again too, and change nothing the second time.
+    /// Fetch and handle one batch from `offset`; returns the next offset. Updates are
+    /// handled one after another (one connection's worth of work at a time is the fastest
+    /// on SQLite). An internal error stops its chat, not the batch: the other chats' updates
+    /// go on, and the offset stays at the first failed update, so it and what follows come
+    /// again; what was already done changes nothing the second time.
     pub async fn poll_once(&self, offset: i32, wait: u32) -> Result<i32, PollError> {
         let updates = self
             .bot
@@ -56,26 +56,21 @@ impl TelegramPoller {
             .map_err(|e| PollError::Telegram(e.to_string()))?;
         let Some(last) = updates.last() else { return Ok(offset) };
         let next = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
-        let mut chats: Vec<(Option<i64>, Vec<&Update>)> = Vec::new();
+        let mut stopped: Vec<Option<i64>> = Vec::new();
+        let mut first_failure = None;
         for update in &updates {
             let labels = Metrics::label("channel", Channel::Telegram.as_str());
             self.desk.metrics().updates_received.get_or_create(&labels).inc();
             let chat = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64));
-            match chats.iter_mut().find(|(c, _)| *c == chat) {
-                Some((_, queue)) => queue.push(update),
-                None => chats.push((chat, vec![update])),
+            if stopped.contains(&chat) {
+                continue;
+            }
+            if let Err(error) = self.handle(update).await {
+                stopped.push(chat);
+                first_failure.get_or_insert((update.id.0, error));
             }
         }
-        let lanes = chats.into_iter().map(|(_, queue)| async move {
-            for update in queue {
-                if let Err(err) = self.handle(update).await {
-                    return Err((update.id.0, err));
-                }
-            }
-            Ok(())
-        });
-        let failed = futures_util::future::join_all(lanes).await.into_iter().filter_map(Result::err);
-        match failed.min_by_key(|(id, _)| *id) {
+        match first_failure {
             Some((id, error)) => Err(PollError::Core { resume_at: i32::try_from(id).unwrap_or(i32::MAX), error }),
             None => Ok(next),
         }
