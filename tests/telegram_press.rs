@@ -7,13 +7,13 @@ mod app;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
-use app::{App, eventually, monday};
+use app::{App, eventually};
 use fake_telegram::{FakeTelegram, Recorded};
 use serde_json::Value;
 use sigap::domain::role::Role;
 use sigap::domain::ticket::{Category, Channel};
 use sigap::service::{Helpdesk, NewReport, TicketRef};
-use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::directory;
 use sigap::store::tickets;
 
 const TOKEN: &str = "777:PRESS-TEST";
@@ -39,24 +39,13 @@ async fn start() -> Running {
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
     ];
     let app = app::start(&vars, |desk| async move {
-        let db = desk.db();
-        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-        directory::import_orgs(db, &[org], monday()).await.unwrap();
-        for (name, role, tg) in [
-            ("Sari", Role::Reporter, REPORTER),
-            ("Hadi", Role::Helpdesk, HELPDESK),
-            ("Kurnia", Role::Kasi, KASI),
-            ("Agus", Role::Technician, TECH),
-        ] {
-            let person = NewPerson {
-                name: name.into(),
-                org_code: Some("DINKES".into()),
-                locale: "id".into(),
-                roles: vec![role],
-                identities: vec![(Channel::Telegram, tg.to_string())],
-            };
-            directory::add_person(db, &person, monday()).await.unwrap();
-        }
+        let people = [
+            ("Sari", Role::Reporter, REPORTER.to_string()),
+            ("Hadi", Role::Helpdesk, HELPDESK.to_string()),
+            ("Kurnia", Role::Kasi, KASI.to_string()),
+            ("Agus", Role::Technician, TECH.to_string()),
+        ];
+        app::seed_dinkes(&desk, Channel::Telegram, &people).await;
     })
     .await;
     Running { desk: app.desk.clone(), fake, app }

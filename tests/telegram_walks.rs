@@ -12,12 +12,11 @@ mod fake_telegram;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use app::{App, eventually, monday};
+use app::{App, eventually};
 use fake_telegram::{FakeTelegram, Recorded};
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::service::{Helpdesk, TicketRef};
-use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::{attachments, tickets};
 
 const TOKEN: &str = "779:WALK-TEST";
@@ -47,26 +46,15 @@ async fn start(sop: &str) -> Walk {
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
     ];
     let app = app::start(&vars, |desk| async move {
-        let db = desk.db();
-        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-        directory::import_orgs(db, &[org], monday()).await.unwrap();
-        for (name, role, tg) in [
-            ("Sari", Role::Reporter, REPORTER),
-            ("Hadi", Role::Helpdesk, HELPDESK),
-            ("Kurnia", Role::Kasi, KASI),
-            ("Agus", Role::Technician, TECH),
-            ("Bambang", Role::Kabid, KABID),
-            ("Dewi", Role::Kadis, KADIS),
-        ] {
-            let person = NewPerson {
-                name: name.into(),
-                org_code: Some("DINKES".into()),
-                locale: "id".into(),
-                roles: vec![role],
-                identities: vec![(Channel::Telegram, tg.to_string())],
-            };
-            directory::add_person(db, &person, monday()).await.unwrap();
-        }
+        let people = [
+            ("Sari", Role::Reporter, REPORTER.to_string()),
+            ("Hadi", Role::Helpdesk, HELPDESK.to_string()),
+            ("Kurnia", Role::Kasi, KASI.to_string()),
+            ("Agus", Role::Technician, TECH.to_string()),
+            ("Bambang", Role::Kabid, KABID.to_string()),
+            ("Dewi", Role::Kadis, KADIS.to_string()),
+        ];
+        app::seed_dinkes(&desk, Channel::Telegram, &people).await;
     })
     .await;
     Walk { desk: app.desk.clone(), fake, seen: Mutex::new(HashMap::new()), app }

@@ -14,14 +14,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use app::{App, eventually, monday};
+use app::{App, eventually};
 use fake_graph::{FakeGraph, webhook};
 use serde_json::Value;
 use sigap::clock::{Clock, ManualClock};
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::service::{Helpdesk, TicketRef};
-use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
+use sigap::store::directory::{self, NewPerson};
 use sigap::store::{attachments, outbox, tickets};
 
 const TOKEN: &str = "EAAG-test-token";
@@ -64,25 +64,14 @@ async fn start(sop: &str, templates: bool) -> Wa {
         vars.push(("WHATSAPP_TEMPLATE_REMINDER", "sigap_pengingat".to_owned()));
     }
     let app = app::start(&vars, |desk| async move {
-        let db = desk.db();
-        let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
-        directory::import_orgs(db, &[org], monday()).await.unwrap();
-        for (name, role, wa) in [
-            ("Hadi", Role::Helpdesk, HELPDESK),
-            ("Kurnia", Role::Kasi, KASI),
-            ("Agus", Role::Technician, TECH),
-            ("Bambang", Role::Kabid, KABID),
-            ("Dewi", Role::Kadis, KADIS),
-        ] {
-            let person = NewPerson {
-                name: name.into(),
-                org_code: Some("DINKES".into()),
-                locale: "id".into(),
-                roles: vec![role],
-                identities: vec![(Channel::Whatsapp, format!("+{wa}"))],
-            };
-            directory::add_person(db, &person, monday()).await.unwrap();
-        }
+        let people = [
+            ("Hadi", Role::Helpdesk, format!("+{HELPDESK}")),
+            ("Kurnia", Role::Kasi, format!("+{KASI}")),
+            ("Agus", Role::Technician, format!("+{TECH}")),
+            ("Bambang", Role::Kabid, format!("+{KABID}")),
+            ("Dewi", Role::Kadis, format!("+{KADIS}")),
+        ];
+        app::seed_dinkes(&desk, Channel::Whatsapp, &people).await;
     })
     .await;
     Wa {

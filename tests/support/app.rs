@@ -13,9 +13,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sigap::clock::ManualClock;
+use sigap::domain::role::Role;
+use sigap::domain::ticket::Channel;
 use sigap::service::Helpdesk;
 use sigap::settings::Settings;
 use sigap::startup::Application;
+use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use tempfile::TempDir;
 
 #[path = "../common/db.rs"]
@@ -74,6 +77,24 @@ impl App {
     pub async fn stop(self) {
         let _ = self.stop.send(());
         self.server.await.unwrap().unwrap();
+    }
+}
+
+/// The Dinas Kesehatan and its people, each with one identity on `channel` (a Telegram
+/// chat id, or a WhatsApp number in E.164).
+pub async fn seed_dinkes(desk: &Helpdesk, channel: Channel, people: &[(&str, Role, String)]) {
+    let db = desk.db();
+    let org = NewOrg { code: "DINKES".into(), name: "Dinas Kesehatan".into(), kind: OrgKind::Opd };
+    directory::import_orgs(db, &[org], monday()).await.unwrap();
+    for (name, role, address) in people {
+        let person = NewPerson {
+            name: (*name).into(),
+            org_code: Some("DINKES".into()),
+            locale: "id".into(),
+            roles: vec![*role],
+            identities: vec![(channel, address.clone())],
+        };
+        directory::add_person(db, &person, monday()).await.unwrap();
     }
 }
 
