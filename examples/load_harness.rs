@@ -7,13 +7,15 @@
 //!   dropped connections): messages delivered, lost, duplicated;
 //! - WhatsApp webhook acknowledgement latency, p50/p99/max, at a fixed rate of signed
 //!   deliveries (each a newcomer's first message), measured open-loop from each request's
-//!   scheduled time, so a stall is not hidden by waiting for it;
+//!   scheduled time, so a stall is not hidden by waiting for it; and how long after the
+//!   last answer the last of their turns was applied (the webhook answers once a delivery
+//!   is stored; the inbox worker applies it after);
 //! - the service's resident memory: idle after start, and the peak (VmHWM).
 //!
 //! ```sh
 //! cargo build --release --bin sigap --example load_harness
 //! ./target/release/examples/load_harness [--reports 1000] [--rate 500] [--seconds 10] \
-//!     [--database-url postgres://postgres@127.0.0.1:5432/postgres]
+//!     [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--only burst|faults|webhook]
 //! ```
 //!
 //! With --database-url each part runs on a new database created on that server (left
@@ -48,11 +50,13 @@ struct Options {
     rate: u64,
     seconds: u64,
     database_url: Option<String>,
+    /// `burst`, `faults` or `webhook`: run that part alone.
+    only: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut options = Options { reports: 1000, rate: 500, seconds: 10, database_url: None };
+    let mut options = Options { reports: 1000, rate: 500, seconds: 10, database_url: None, only: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| anyhow::anyhow!("{arg} needs a value"));
@@ -61,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
             "--rate" => options.rate = value()?.parse()?,
             "--seconds" => options.seconds = value()?.parse()?,
             "--database-url" => options.database_url = Some(value()?),
+            "--only" => options.only = Some(value()?),
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -71,24 +76,32 @@ async fn main() -> anyhow::Result<()> {
     let backend = if options.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("sigap load harness — {backend}, binary {}", bin.display());
 
-    let clean = burst(&bin, &options, options.reports, None).await?;
-    println!(
-        "burst: {} complaints in {:.2} s = {:.0} complaints/s end to end ({} messages); RSS idle {} KiB, peak {} KiB",
-        options.reports,
-        clean.seconds,
-        options.reports as f64 / clean.seconds,
-        clean.delivered,
-        clean.idle_kib,
-        clean.peak_kib
-    );
-    let faults = Faults { seed: 0xFA17, server_errors: 0.20, too_many_requests: 0.05, retry_after: 1, dropped: 0.02 };
-    let faulty_reports = (options.reports / 3).max(1);
-    let faulty = burst(&bin, &options, faulty_reports, Some(faults)).await?;
-    println!(
-        "faults (20% 500, 5% 429 retry_after=1, 2% dropped): {} complaints in {:.2} s; {} messages delivered, {} lost, {} duplicated; {} calls refused",
-        faulty_reports, faulty.seconds, faulty.delivered, faulty.lost, faulty.duplicated, faulty.refused
-    );
-    webhook(&bin, &options).await?;
+    let part = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
+    if part("burst") {
+        let clean = burst(&bin, &options, options.reports, None).await?;
+        println!(
+            "burst: {} complaints in {:.2} s = {:.0} complaints/s end to end ({} messages); RSS idle {} KiB, peak {} KiB",
+            options.reports,
+            clean.seconds,
+            options.reports as f64 / clean.seconds,
+            clean.delivered,
+            clean.idle_kib,
+            clean.peak_kib
+        );
+    }
+    if part("faults") {
+        let faults =
+            Faults { seed: 0xFA17, server_errors: 0.20, too_many_requests: 0.05, retry_after: 1, dropped: 0.02 };
+        let faulty_reports = (options.reports / 3).max(1);
+        let faulty = burst(&bin, &options, faulty_reports, Some(faults)).await?;
+        println!(
+            "faults (20% 500, 5% 429 retry_after=1, 2% dropped): {} complaints in {:.2} s; {} messages delivered, {} lost, {} duplicated; {} calls refused",
+            faulty_reports, faulty.seconds, faulty.delivered, faulty.lost, faulty.duplicated, faulty.refused
+        );
+    }
+    if part("webhook") {
+        webhook(&bin, &options).await?;
+    }
     Ok(())
 }
 
@@ -244,15 +257,26 @@ async fn webhook(bin: &Path, options: &Options) -> anyhow::Result<()> {
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    // The answer comes once a delivery is stored; the turns are applied behind it. Wait for
+    // them, so the figure shows how far behind the application runs.
+    let acked = start.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut conversations = count(&db, "SELECT COUNT(*) FROM conversations").await;
+    while conversations < total as i64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        conversations = count(&db, "SELECT COUNT(*) FROM conversations").await;
+    }
+    let applied = start.elapsed();
     let peak_kib = memory(&child, "VmHWM");
-    let conversations = count(&db, "SELECT COUNT(*) FROM conversations").await;
     drop(child);
     println!(
-        "webhook: {total} deliveries at {} req/s: ack p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {failed} not 200; {conversations} conversations opened; RSS peak {peak_kib} KiB",
+        "webhook: {total} deliveries at {} req/s: ack p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {failed} not 200; {conversations} conversations opened, the last {:.2} s after the last ack ({:.0} turns/s overall); RSS peak {peak_kib} KiB",
         options.rate,
         ms(at(0.50)),
         ms(at(0.99)),
         ms(at(1.0)),
+        applied.saturating_sub(acked).as_secs_f64(),
+        conversations as f64 / applied.as_secs_f64(),
     );
     Ok(())
 }

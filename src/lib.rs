@@ -25,6 +25,7 @@ pub mod documents;
 pub mod domain;
 pub mod export;
 pub mod i18n;
+pub mod inbox;
 pub mod metrics;
 pub mod outbound;
 pub mod service;

@@ -28,6 +28,12 @@ pub struct Metrics {
     pub delivery_takeovers: Family<Labels, Counter>,
     pub sla_reminders: Counter,
     pub sla_breaches: Counter,
+    /// Webhook deliveries stored and not yet applied, as the inbox worker last saw them.
+    pub inbox_waiting: Gauge,
+    /// Stored deliveries that failed and wait for another try, by channel.
+    pub inbox_retries: Family<Labels, Counter>,
+    /// Stored deliveries given up on, by channel (kept in the inbox for the admin).
+    pub inbox_parked: Family<Labels, Counter>,
     outbox_depth: Gauge,
     outbox_oldest_age: Gauge,
 }
@@ -52,6 +58,9 @@ impl Metrics {
             delivery_takeovers: Family::default(),
             sla_reminders: Counter::default(),
             sla_breaches: Counter::default(),
+            inbox_waiting: Gauge::default(),
+            inbox_retries: Family::default(),
+            inbox_parked: Family::default(),
             outbox_depth: Gauge::default(),
             outbox_oldest_age: Gauge::default(),
             registry: Registry::default(),
@@ -78,6 +87,13 @@ impl Metrics {
         );
         registry.register("sla_reminders", "SLA reminders queued", m.sla_reminders.clone());
         registry.register("sla_breaches", "SLA breaches escalated", m.sla_breaches.clone());
+        registry.register("inbox_waiting", "Webhook deliveries stored, not yet applied", m.inbox_waiting.clone());
+        registry.register(
+            "inbox_retries",
+            "Stored webhook deliveries that failed and wait for a retry, by channel",
+            m.inbox_retries.clone(),
+        );
+        registry.register("inbox_parked", "Stored webhook deliveries given up on, by channel", m.inbox_parked.clone());
         registry.register("outbox_depth", "Messages waiting to be sent", m.outbox_depth.clone());
         registry.register(
             "outbox_oldest_age_seconds",

@@ -21,6 +21,7 @@ use crate::channels::whatsapp::{WhatsAppReceiver, WhatsAppSender};
 use crate::clock::{Clock, SystemClock};
 use crate::config;
 use crate::delivery::{DeliveryWorker, Pacer, Sender};
+use crate::inbox::{Inbox, InboxWorker};
 use crate::metrics::Metrics;
 use crate::service::{Helpdesk, SlaWorker};
 use crate::settings::Settings;
@@ -32,12 +33,13 @@ pub struct Application {
     desk: Helpdesk,
     delivery: Option<DeliveryWorker>,
     telegram: Option<TelegramMode>,
+    whatsapp_inbox: Option<InboxWorker<WhatsAppReceiver>>,
 }
 
 /// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
 enum TelegramMode {
     Polling(TelegramPoller),
-    Webhook { updates: Arc<TelegramPoller>, url: String, secret: Arc<str> },
+    Webhook { updates: Arc<TelegramPoller>, url: String, secret: Arc<str>, inbox: InboxWorker<TelegramPoller> },
 }
 
 impl Application {
@@ -79,37 +81,52 @@ impl Application {
         };
         let delivery = (!senders.is_empty()).then(|| {
             senders.into_iter().fold(
-                DeliveryWorker::new(db, clock, settings.data_dir.clone(), settings.retry_policy())
-                    .with_metrics(metrics)
+                DeliveryWorker::new(db.clone(), clock.clone(), settings.data_dir.clone(), settings.retry_policy())
+                    .with_metrics(metrics.clone())
                     .with_pacer(Pacer::with_limits(settings.pacing()))
                     .with_lanes(settings.delivery_lanes),
                 DeliveryWorker::with_sender,
             )
         });
-        let whatsapp = match &settings.whatsapp {
-            Some(wa) => {
+        // Webhook deliveries are stored before they are answered; polling needs no inbox.
+        let webhooks = settings.whatsapp.is_some()
+            || (settings.telegram_token.is_some() && settings.telegram_webhook_url.is_some());
+        let inbox_db = if webhooks {
+            Some(store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?)
+        } else {
+            None
+        };
+        let whatsapp = match (&settings.whatsapp, &inbox_db) {
+            (Some(wa), Some(inbox_db)) => {
                 let client = crate::channels::whatsapp::GraphClient::new(wa).context("the WhatsApp HTTP client")?;
+                // Each channel's own handle: a delivery wakes its own channel's worker.
+                let inbox = Inbox::new(inbox_db.clone(), clock.clone());
                 let receiver = WhatsAppReceiver::new(
                     desk.clone(),
+                    inbox.clone(),
                     client,
                     whatsapp_codec(wa),
                     Arc::new(desk.sop().sop.clone()),
                     wa.app_secret.clone(),
                     wa.verify_token.clone(),
                 );
-                Some(Arc::new(receiver))
+                Some((Arc::new(receiver), inbox))
             }
-            None => None,
+            _ => None,
         };
         if delivery.is_none() {
             tracing::warn!("no chat channel is configured: messages are queued in the outbox, not sent");
         }
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
-        let mut router = routes(desk.clone());
-        if let Some(receiver) = whatsapp {
-            router = router.merge(receiver.routes());
+        let mut router = routes(Ready { desk: desk.clone(), inbox: inbox_db.clone() });
+        let mut whatsapp_inbox = None;
+        if let Some((receiver, inbox)) = whatsapp {
+            router = router.merge(receiver.clone().routes());
             tracing::info!(route = crate::channels::whatsapp::receiver::ROUTE, "WhatsApp webhook mounted");
+            let worker =
+                InboxWorker::new(inbox, db.clone(), receiver, settings.retry_policy()).with_metrics(metrics.clone());
+            whatsapp_inbox = Some(worker);
         }
         let telegram = match &settings.telegram_token {
             Some(token) => {
@@ -118,23 +135,30 @@ impl Application {
                     .map_err(anyhow::Error::msg)?;
                 let sop = Arc::new(desk.sop().sop.clone());
                 let updates = TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop);
-                Some(match &settings.telegram_webhook_url {
-                    Some(url) => {
+                Some(match (&settings.telegram_webhook_url, &inbox_db) {
+                    (Some(url), Some(inbox_db)) => {
                         let path = webhook::route_path(url).map_err(anyhow::Error::msg)?;
                         let configured = settings.telegram_webhook_secret.as_ref().map(|s| s.expose_secret());
                         let secret: Arc<str> = webhook::secret(configured, token).into();
                         let updates = Arc::new(updates);
-                        let state = webhook::WebhookState { updates: updates.clone(), secret: secret.clone() };
+                        let inbox = Inbox::new(inbox_db.clone(), clock.clone());
+                        let state = webhook::WebhookState {
+                            updates: updates.clone(),
+                            secret: secret.clone(),
+                            inbox: inbox.clone(),
+                        };
                         router = router.merge(Router::new().route(&path, post(webhook::receive)).with_state(state));
                         tracing::info!(%path, "Telegram updates by webhook");
-                        TelegramMode::Webhook { updates, url: url.clone(), secret }
+                        let inbox = InboxWorker::new(inbox, db.clone(), updates.clone(), settings.retry_policy())
+                            .with_metrics(metrics.clone());
+                        TelegramMode::Webhook { updates, url: url.clone(), secret, inbox }
                     }
-                    None => TelegramMode::Polling(updates),
+                    _ => TelegramMode::Polling(updates),
                 })
             }
             None => None,
         };
-        Ok(Application { listener, router, desk, delivery, telegram })
+        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -155,11 +179,15 @@ impl Application {
         }
         match self.telegram {
             Some(TelegramMode::Polling(poller)) => workers.push(tokio::spawn(poller.run_until(stopped.clone()))),
-            Some(TelegramMode::Webhook { updates, url, secret }) => {
+            Some(TelegramMode::Webhook { updates, url, secret, inbox }) => {
                 // In the background: the server must already answer when Telegram first calls.
                 tokio::spawn(async move { webhook::register(&updates, &url, &secret).await });
+                workers.push(tokio::spawn(inbox.run_until(stopped.clone())));
             }
             None => {}
+        }
+        if let Some(inbox) = self.whatsapp_inbox {
+            workers.push(tokio::spawn(inbox.run_until(stopped.clone())));
         }
         // Every replica runs one; the lease lets only one of them work at a time.
         workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));
@@ -215,12 +243,18 @@ fn whatsapp_codec(settings: &crate::channels::whatsapp::WhatsAppSettings) -> Cal
     CallbackCodec::new(&format!("whatsapp:{}", settings.app_secret.expose_secret()))
 }
 
-fn routes(desk: Helpdesk) -> Router {
+/// What readiness looks at: the main database and, when WhatsApp is on, the inbox.
+#[derive(Clone)]
+struct Ready {
+    desk: Helpdesk,
+    inbox: Option<sea_orm::DatabaseConnection>,
+}
+
+fn routes(ready: Ready) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(desk)
+        .with_state(ready.clone())
+        .merge(Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(ready.desk))
 }
 
 /// The process is up.
@@ -228,9 +262,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers and every migration is applied.
-async fn readyz(State(desk): State<Helpdesk>) -> (StatusCode, &'static str) {
-    let ready = store::ping(desk.db()).await.is_ok() && store::is_migrated(desk.db()).await.unwrap_or(false);
+/// The databases answer and every migration is applied.
+async fn readyz(State(Ready { desk, inbox }): State<Ready>) -> (StatusCode, &'static str) {
+    let inbox_ready = match &inbox {
+        Some(db) => store::ping(db).await.is_ok() && store::inbox::is_migrated(db).await.unwrap_or(false),
+        None => true,
+    };
+    let ready =
+        inbox_ready && store::ping(desk.db()).await.is_ok() && store::is_migrated(desk.db()).await.unwrap_or(false);
     if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") }
 }
 

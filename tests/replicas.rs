@@ -1,11 +1,14 @@
 //! Two `sigap serve` processes on one database deliver a backlog to a fake Bot API: every
-//! message arrives exactly once. On PostgreSQL (TEST_DATABASE_URL) this is the replica
-//! set-up; on SQLite the same claims hold between two processes on one file.
+//! message arrives exactly once; and take WhatsApp webhook deliveries, some of them twice,
+//! each applied once. On PostgreSQL (TEST_DATABASE_URL) this is the replica set-up; on
+//! SQLite the same claims hold between two processes on one file.
 
 #[path = "support/crowd.rs"]
 mod crowd;
 #[path = "common/db.rs"]
 mod db;
+#[path = "support/fake_graph.rs"]
+mod fake_graph;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
@@ -14,6 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fake_graph::FakeGraph;
 use fake_telegram::FakeTelegram;
 use sigap::clock::SystemClock;
 use sigap::domain::ticket::{Category, Channel};
@@ -76,4 +80,74 @@ async fn two_processes_deliver_a_backlog_once_each_message() {
     let rows = outbox::for_ticket(&db, queued[0].ticket_id.unwrap()).await.unwrap();
     assert!(rows.iter().all(|r| r.status == "sent"), "{rows:?}");
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_take_webhook_deliveries_and_apply_each_once() {
+    const NEWCOMERS: usize = 120;
+    let (url, _db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let graph = FakeGraph::start(crowd::WA_TOKEN, fake_graph::webhook::PHONE_NUMBER_ID).await;
+    let bin = Path::new(env!("CARGO_BIN_EXE_sigap"));
+    let http = reqwest::Client::new();
+    let graph_at = (graph.api_url(), fake_graph::webhook::PHONE_NUMBER_ID);
+    let ports = [crowd::free_port(), crowd::free_port()];
+    let replicas: Vec<_> = ports
+        .iter()
+        .zip(["a", "b"])
+        .map(|(port, name)| {
+            let log = data.path().join(format!("serve-{name}.log"));
+            crowd::serve_whatsapp(bin, &url, data.path(), (&graph_at.0, graph_at.1), *port, &log, &[])
+        })
+        .collect();
+    for port in ports {
+        crowd::until_ready(&http, port).await;
+    }
+
+    // Meta spreads deliveries over whoever answers, and sends some twice: every third one
+    // goes again, to the other replica.
+    let newcomers: Vec<String> = (0..NEWCOMERS).map(|i| format!("62816{:08}", 30_000_000 + i)).collect();
+    let mut posts = tokio::task::JoinSet::new();
+    for (i, from) in newcomers.iter().enumerate() {
+        let body = serde_json::to_vec(&fake_graph::webhook::text(
+            from,
+            "Warga",
+            &format!("wamid.REPLICA{i:06}"),
+            "Internet di kantor kecamatan mati",
+        ))
+        .unwrap();
+        let signature = fake_graph::webhook::sign(crowd::WA_SECRET, &body);
+        let targets = if i % 3 == 0 { vec![ports[i % 2], ports[(i + 1) % 2]] } else { vec![ports[i % 2]] };
+        for port in targets {
+            let request = crowd::whatsapp_post(&http, port, body.clone(), signature.clone());
+            posts.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+        }
+    }
+    while let Some(answer) = posts.join_next().await {
+        assert_eq!(answer.unwrap().unwrap(), 200);
+    }
+
+    let db = store::connect(&url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let answered = newcomers.iter().filter(|n| !graph.sent_to(n).is_empty()).count();
+        if answered == NEWCOMERS && outbox::backlog(&db).await.unwrap().0 == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{answered} of {NEWCOMERS} answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Let a late second application show, if there were one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for replica in replicas {
+        crowd::stop(replica);
+    }
+    for number in &newcomers {
+        assert_eq!(graph.sent_to(number).len(), 1, "{number} was answered more than once");
+    }
+    let conversations = crowd::count(&db, "SELECT COUNT(*) FROM conversations").await;
+    assert_eq!(conversations, NEWCOMERS as i64);
+    let inbox = store::inbox::open(&url, &db).await.unwrap();
+    assert_eq!(store::inbox::depth(&inbox).await.unwrap(), 0);
+    assert!(graph.violations().is_empty(), "{:?}", graph.violations());
 }

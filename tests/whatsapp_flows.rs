@@ -43,6 +43,7 @@ struct Wa {
     http: reqwest::Client,
     next_id: AtomicUsize,
     seen: Mutex<HashMap<String, usize>>,
+    inbox: sea_orm::DatabaseConnection,
     app: App,
 }
 
@@ -74,7 +75,9 @@ async fn start(sop: &str, templates: bool) -> Wa {
         app::seed_dinkes(&desk, Channel::Whatsapp, &people).await;
     })
     .await;
+    let inbox = sigap::store::inbox::open(&app.database_url, app.desk.db()).await.unwrap();
     Wa {
+        inbox,
         desk: app.desk.clone(),
         fake,
         clock: app.clock.clone(),
@@ -99,11 +102,19 @@ impl Wa {
         request.send().await.unwrap().status()
     }
 
-    /// POST a webhook delivery signed as Meta does.
+    /// POST a webhook delivery signed as Meta does; once it is answered 200, wait until the
+    /// inbox has applied it, so that the test's next step comes after its effect.
     async fn post(&self, payload: &Value) -> reqwest::StatusCode {
         let body = serde_json::to_vec(payload).unwrap();
         let signature = webhook::sign(APP_SECRET, &body);
-        self.post_raw(body, Some(signature)).await
+        let status = self.post_raw(body, Some(signature)).await;
+        if status == 200 {
+            eventually("the delivery applied", || async {
+                sigap::store::inbox::depth(&self.inbox).await.unwrap() == 0
+            })
+            .await;
+        }
+        status
     }
 
     async fn say(&self, from: &str, text: &str) {
@@ -368,6 +379,9 @@ async fn bad_signatures_and_malformed_bodies_are_refused_and_store_nothing() {
     // Nothing queued for the sender (the officials' morning digest may be on its way).
     let queued = outbox::pending(wa.desk.db()).await.unwrap();
     assert!(queued.iter().all(|row| row.address.trim_start_matches('+') != REPORTER), "{queued:?}");
+    // Nor stored to be applied later.
+    assert_eq!(sigap::store::inbox::depth(&wa.inbox).await.unwrap(), 0);
+    assert!(sigap::store::inbox::parked(&wa.inbox, 10).await.unwrap().is_empty());
     wa.stop().await;
 }
 
@@ -429,12 +443,17 @@ async fn outside_the_window_a_template_goes_and_a_131047_failure_is_resent_as_on
     assert_eq!(template["template"]["name"], "sigap_pembaruan");
     let parameter = template["template"]["components"][0]["parameters"][0]["text"].as_str().unwrap();
     assert!(parameter.contains(&created.number.to_string()) && !parameter.contains('\n'), "{parameter}");
-    let row = outbox::for_ticket(wa.desk.db(), created.ticket_id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.address == format!("+{HELPDESK}"))
-        .unwrap();
+    // The row is marked once the fake's answer is back.
+    let helpdesk_row = || async {
+        outbox::for_ticket(wa.desk.db(), created.ticket_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.address == format!("+{HELPDESK}"))
+            .unwrap()
+    };
+    eventually("the helpdesk's row marked", || async { helpdesk_row().await.status == "sent" }).await;
+    let row = helpdesk_row().await;
     assert_eq!(row.last_error.as_deref(), Some("sent as template: outside the 24-hour window"));
 
     // The reporter wrote a moment ago, so its acknowledgement went as free text; Meta later

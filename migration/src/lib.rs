@@ -11,6 +11,7 @@ mod m20261123_000004_conversations;
 mod m20261123_000005_whatsapp;
 mod m20261123_000006_survey;
 mod m20261123_000007_complaints;
+mod m20261124_000001_inbox;
 
 pub struct Migrator;
 
@@ -26,5 +27,21 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_survey::Migration),
             Box::new(m20261123_000007_complaints::Migration),
         ]
+    }
+}
+
+/// The webhook inbox's schema, kept apart from [`Migrator`]'s: the inbox lives in the main
+/// database on PostgreSQL but in a file of its own on SQLite, and each place records what
+/// was applied to it in its own migrations table.
+pub struct InboxMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for InboxMigrator {
+    fn migration_table_name() -> DynIden {
+        Alias::new("seaql_migrations_inbox").into_iden()
+    }
+
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_inbox::Migration)]
     }
 }

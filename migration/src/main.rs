@@ -2,7 +2,7 @@
 //! `sigap migrate` does the same; this one exists for deployments that migrate separately.
 
 use clap::{Parser, Subcommand};
-use migration::{Migrator, MigratorTrait};
+use migration::{InboxMigrator, Migrator, MigratorTrait};
 use sea_orm_migration::sea_orm::Database;
 
 #[derive(Parser)]
@@ -30,10 +30,19 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = async {
         let db = Database::connect(&cli.database_url).await?;
+        // On PostgreSQL the webhook inbox shares the database; on SQLite SIGAP keeps it in a
+        // file of its own and migrates it when it starts.
+        let inbox_here = !cli.database_url.starts_with("sqlite:");
         match cli.command.unwrap_or(Command::Up) {
-            Command::Up => Migrator::up(&db, None).await,
+            Command::Up => {
+                Migrator::up(&db, None).await?;
+                if inbox_here { InboxMigrator::up(&db, None).await } else { Ok(()) }
+            }
             Command::Down => Migrator::down(&db, Some(1)).await,
-            Command::Status => Migrator::status(&db).await,
+            Command::Status => {
+                Migrator::status(&db).await?;
+                if inbox_here { InboxMigrator::status(&db).await } else { Ok(()) }
+            }
         }
     }
     .await;

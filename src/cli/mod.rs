@@ -88,8 +88,8 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         }
         Command::Migrate => {
             let db = connect(settings).await?;
+            crate::store::inbox::open(&settings.database_url(), &db).await.map_err(|e| CliError::new(locale, e))?;
             println!("{}", t!("cli.migrated", locale = locale));
-            drop(db);
             Ok(())
         }
         Command::Staff(cmd) => staff::run(cmd, settings).await,

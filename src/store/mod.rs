@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod directory;
 pub mod entity;
 pub mod inbound;
+pub mod inbox;
 pub mod outbox;
 pub mod people;
 pub mod sla;
@@ -60,8 +61,26 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
 
 /// Apply pending migrations; the service does this on start.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
-    Migrator::up(db, None).await?;
-    Ok(())
+    let outcome = Migrator::up(db, None).await;
+    settle_migration::<Migrator>(db, outcome).await
+}
+
+/// Replicas started together on a new database all try to migrate it, and all but the first
+/// fail on a table that now exists. A failure is therefore only one if the schema does not
+/// become current within a while: otherwise another process did the work.
+pub(crate) async fn settle_migration<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    outcome: Result<(), DbErr>,
+) -> Result<(), StoreError> {
+    let Err(err) = outcome else { return Ok(()) };
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if M::get_pending_migrations(db).await.is_ok_and(|pending| pending.is_empty()) {
+            tracing::info!(%err, "another process applied the migrations");
+            return Ok(());
+        }
+    }
+    Err(err.into())
 }
 
 /// True when every migration this binary knows is applied (for readiness checks).

@@ -9,6 +9,7 @@ mod db;
 mod delivery;
 mod documents;
 mod helpers;
+mod inbox;
 mod metrics;
 mod notifications;
 mod press;

@@ -28,6 +28,7 @@ pub struct App {
     pub desk: Helpdesk,
     pub addr: SocketAddr,
     pub clock: ManualClock,
+    pub database_url: String,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _dirs: (TempDir, Option<TempDir>),
@@ -47,7 +48,7 @@ where
     let (url, db_dir) = db::fresh_database().await;
     let data = tempfile::tempdir().unwrap();
     let mut all: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
+        ("DATABASE_URL", url.clone()),
         ("DATA_DIR", data.path().display().to_string()),
         ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
         ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
@@ -65,7 +66,7 @@ where
     let server = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
-    App { desk, addr, clock, stop, server, _dirs: (data, db_dir) }
+    App { desk, addr, clock, database_url: url, stop, server, _dirs: (data, db_dir) }
 }
 
 impl App {

@@ -71,6 +71,69 @@ pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path
     command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
 }
 
+/// The Cloud API token and app secret [`serve_whatsapp`] starts the service with.
+pub const WA_TOKEN: &str = "EAAG-crowd";
+pub const WA_SECRET: &str = "crowd-app-secret";
+
+/// `sigap serve` on `port` with WhatsApp on the fake Graph API at `graph_api_url` and
+/// Telegram off; stderr to `log`, `extra` adds or overrides settings. Pacing is lifted.
+pub fn serve_whatsapp(
+    bin: &Path,
+    url: &str,
+    data: &Path,
+    (graph_api_url, phone_number_id): (&str, &str),
+    port: u16,
+    log: &Path,
+    extra: &[(&str, String)],
+) -> Child {
+    let mut command = Command::new(bin);
+    command
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("DATA_DIR", data)
+        .env("SIGAP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+        .env("SIGAP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WHATSAPP_API_URL", graph_api_url)
+        .env("WHATSAPP_PHONE_NUMBER_ID", phone_number_id)
+        .env("WHATSAPP_ACCESS_TOKEN", WA_TOKEN)
+        .env("WHATSAPP_APP_SECRET", WA_SECRET)
+        .env("WHATSAPP_VERIFY_TOKEN", "crowd-verify")
+        .env("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0")
+        .env("SIGAP_WHATSAPP_PER_SECOND", "100000")
+        .env("RUST_LOG", "warn");
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+}
+
+/// A free port on loopback for a service to listen on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Wait until the service on `port` answers `/readyz` with 200.
+pub async fn until_ready(http: &reqwest::Client, port: u16) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while http.get(format!("http://127.0.0.1:{port}/readyz")).send().await.map(|r| r.status().is_success()).ok()
+        != Some(true)
+    {
+        assert!(std::time::Instant::now() < deadline, "the service on {port} did not become ready");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The request POSTing a WhatsApp delivery `body`, signed with [`WA_SECRET`] as `signature`,
+/// to the webhook of the service on `port`.
+pub fn whatsapp_post(http: &reqwest::Client, port: u16, body: Vec<u8>, signature: String) -> reqwest::RequestBuilder {
+    http.post(format!("http://127.0.0.1:{port}/webhook/whatsapp"))
+        .header("Content-Type", "application/json")
+        .header("X-Hub-Signature-256", signature)
+        .body(body)
+}
+
 /// Stop with SIGTERM, as a service manager does, and wait for the exit.
 pub fn stop(mut child: Child) {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();

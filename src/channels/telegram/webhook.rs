@@ -3,9 +3,10 @@
 //! calls over whoever answers). The route lives on SIGAP's own HTTP server; Telegram proves
 //! each call with the secret it was given at setWebhook, checked before the body is read.
 //!
-//! An update is answered 200 only after its effect is committed. A failure answers 500 and
-//! Telegram delivers it again later; the update id recorded with the effect makes a repeat
-//! change nothing.
+//! An update is stored in the webhook inbox as it came and answered 200 once that one insert
+//! is committed (500 if it cannot be, and Telegram delivers it again); the inbox worker then
+//! applies it through [`Applier`], one chat's updates in order. The update id recorded with
+//! the effect makes a repeat, or an update applied twice after a crash, change nothing.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use teloxide::types::{AllowedUpdate, Update};
 
 use super::TelegramPoller;
 use crate::domain::ticket::Channel;
+use crate::inbox::{Applier, ApplyError, Inbox};
 use crate::metrics::Metrics;
 
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -53,9 +55,10 @@ pub fn route_path(url: &str) -> Result<String, String> {
 pub struct WebhookState {
     pub updates: Arc<TelegramPoller>,
     pub secret: Arc<str>,
+    pub inbox: Inbox,
 }
 
-/// POST handler: check the secret, parse, handle, and only then answer 200.
+/// POST handler: check the secret, read, store, and then answer 200.
 pub async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let given = headers.get(SECRET_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
     if !constant_time_eq(given, state.secret.as_bytes()) {
@@ -72,12 +75,27 @@ pub async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body
     };
     let labels = Metrics::label("channel", Channel::Telegram.as_str());
     state.updates.helpdesk().metrics().updates_received.get_or_create(&labels).inc();
-    match state.updates.handle(&update).await {
-        Ok(()) => StatusCode::OK,
+    // One chat's updates are applied in order; a press is keyed by the chat of its card.
+    let chat = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64)).unwrap_or_default();
+    let Ok(body) = String::from_utf8(body.to_vec()) else { return StatusCode::OK };
+    match state.inbox.push(Channel::Telegram, &chat.to_string(), body).await {
+        Ok(_) => StatusCode::OK,
         Err(err) => {
-            tracing::error!(%err, update = update.id.0, "telegram update failed; Telegram will retry");
+            tracing::error!(%err, update = update.id.0, "telegram update not stored; Telegram will retry");
             StatusCode::INTERNAL_SERVER_ERROR
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Applier for TelegramPoller {
+    fn channel(&self) -> Channel {
+        Channel::Telegram
+    }
+
+    async fn apply(&self, body: &str) -> Result<(), ApplyError> {
+        let update: Update = serde_json::from_str(body).map_err(|err| ApplyError::Never(err.to_string()))?;
+        self.handle(&update).await.map_err(|err| ApplyError::Retry(err.to_string()))
     }
 }
 

@@ -1,8 +1,10 @@
 //! The webhook route: Meta's verification handshake (GET) and signed deliveries (POST),
 //! turned into core calls. The signature is checked over the raw bytes before anything is
-//! parsed or stored; each message's id (each status's id and status) is recorded in the
-//! transaction of its effect, so Meta delivering it again changes nothing. The answer is 200
-//! once every event's effect is committed; on an internal failure it is 500 and Meta retries.
+//! parsed or stored. A delivery that reads as a WhatsApp webhook is stored in the inbox as it
+//! came and answered 200 once that one insert is committed (500 if it cannot be, and Meta
+//! retries); the inbox worker then applies it through [`Applier`]. Each message's id is
+//! recorded in the transaction of its effect, so a delivery applied twice, or delivered
+//! twice by Meta, changes nothing.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use crate::channels::callback::{CallbackCodec, Tapped};
 use crate::channels::commands::{Command, command_or_keyword};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
+use crate::inbox::{Applier, ApplyError, Inbox};
 use crate::metrics::Metrics;
 use crate::service::{Body, Helpdesk, Incoming, Press, PressOutcome, Received, ServiceError, StatusError};
 use crate::store::attachments::{MAX_BYTES, NewAttachment};
@@ -31,6 +34,7 @@ pub const ROUTE: &str = "/webhook/whatsapp";
 
 pub struct WhatsAppReceiver {
     desk: Helpdesk,
+    inbox: Inbox,
     client: GraphClient,
     codec: CallbackCodec,
     sop: Arc<Sop>,
@@ -39,15 +43,17 @@ pub struct WhatsAppReceiver {
 }
 
 impl WhatsAppReceiver {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         desk: Helpdesk,
+        inbox: Inbox,
         client: GraphClient,
         codec: CallbackCodec,
         sop: Arc<Sop>,
         app_secret: SecretString,
         verify_token: SecretString,
     ) -> Self {
-        WhatsAppReceiver { desk, client, codec, sop, app_secret, verify_token }
+        WhatsAppReceiver { desk, inbox, client, codec, sop, app_secret, verify_token }
     }
 
     pub fn routes(self: Arc<Self>) -> Router {
@@ -267,6 +273,7 @@ async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderM
         tracing::warn!(signed = signature.is_some(), "whatsapp webhook delivery with a bad signature refused");
         return StatusCode::UNAUTHORIZED;
     }
+    // Read now, so that only what SIGAP can apply is stored, and to learn whose it is.
     let events = match webhook::parse(&body) {
         Ok(events) => events,
         Err(err) => {
@@ -274,11 +281,44 @@ async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderM
             return StatusCode::BAD_REQUEST;
         }
     };
-    for event in events {
-        if let Err(err) = receiver.handle(event).await {
-            tracing::error!(%err, "whatsapp event failed; Meta will deliver it again");
-            return StatusCode::INTERNAL_SERVER_ERROR;
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        // JSON that parsed is UTF-8; this is only the type system's doubt.
+        return StatusCode::BAD_REQUEST;
+    };
+    match receiver.inbox.push(Channel::Whatsapp, &sender_of(&events), text).await {
+        Ok(_) => StatusCode::OK,
+        Err(err) => {
+            tracing::error!(%err, "whatsapp delivery not stored; Meta will deliver it again");
+            StatusCode::INTERNAL_SERVER_ERROR
         }
     }
-    StatusCode::OK
+}
+
+/// Whose conversation a delivery belongs to: its first message's sender, or for statuses
+/// alone the recipient (statuses are not part of a conversation's order).
+fn sender_of(events: &[Inbound]) -> String {
+    let first_message = events.iter().find_map(|e| match e {
+        Inbound::Message { from, .. } => Some(from.as_str()),
+        Inbound::Status { .. } => None,
+    });
+    match first_message {
+        Some(from) => format!("+{}", from.trim_start_matches('+')),
+        None => String::from("statuses"),
+    }
+}
+
+#[async_trait::async_trait]
+impl Applier for WhatsAppReceiver {
+    fn channel(&self) -> Channel {
+        Channel::Whatsapp
+    }
+
+    async fn apply(&self, body: &str) -> Result<(), ApplyError> {
+        let events = webhook::parse(body.as_bytes()).map_err(|err| ApplyError::Never(err.to_string()))?;
+        for event in events {
+            // Events before a failing one stay applied; applying them again changes nothing.
+            self.handle(event).await.map_err(|err| ApplyError::Retry(err.to_string()))?;
+        }
+        Ok(())
+    }
 }

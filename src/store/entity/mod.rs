@@ -21,4 +21,5 @@ pub mod ticket;
 pub mod ticket_assignee;
 pub mod ticket_counter;
 pub mod ticket_event;
+pub mod webhook_inbox;
 pub mod worker_lease;

@@ -1,0 +1,308 @@
+//! Webhook deliveries stored first and applied after: a platform's POST is answered as soon as
+//! its raw body is committed to the inbox ([`crate::store::inbox`]), and an [`InboxWorker`]
+//! hands each stored body to the channel's [`Applier`], deleting the row once the effect is
+//! committed. A platform therefore waits for one insert, not for a conversation turn, and a
+//! delivery that fails is retried by SIGAP with backoff instead of by the platform.
+//!
+//! Order: one sender's deliveries are applied in the order they came; while one waits for a
+//! retry, the sender's later ones wait behind it. Different senders go side by side. Several
+//! processes on one database share the inbox; a lease lets one of them apply at a time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::delivery::RetryPolicy;
+use crate::domain::ticket::Channel;
+use crate::metrics::Metrics;
+use crate::store::inbox::{self, InboxRow};
+use crate::store::sla;
+
+/// Where deliveries are stored; cheap to clone.
+#[derive(Clone)]
+pub struct Inbox {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+}
+
+impl Inbox {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Inbox { db, clock, wake: Arc::new(Notify::new()) }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Store a delivery of `sender` on `channel` and wake the worker. Once this returns the
+    /// delivery is SIGAP's: the platform may be told it arrived.
+    pub async fn push(&self, channel: Channel, sender: &str, body: String) -> Result<i64, sea_orm::DbErr> {
+        let id = inbox::push(&self.db, channel, sender, body, self.clock.now()).await?;
+        self.wake.notify_one();
+        Ok(id)
+    }
+}
+
+/// Why a stored delivery did not take effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyError {
+    /// Something that may pass (the database, a lock): try again later.
+    Retry(String),
+    /// The body can never take effect (not a delivery SIGAP can read): keep it, stop trying.
+    Never(String),
+}
+
+/// A channel's way of applying one stored delivery.
+#[async_trait::async_trait]
+pub trait Applier: Send + Sync + 'static {
+    fn channel(&self) -> Channel;
+    async fn apply(&self, body: &str) -> Result<(), ApplyError>;
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pass {
+    pub applied: usize,
+    pub failed: usize,
+    pub parked: usize,
+    /// The earliest retry still waiting, if any.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+pub struct InboxWorker<A> {
+    inbox: Inbox,
+    /// The main database, where the lease is.
+    main: DatabaseConnection,
+    applier: Arc<A>,
+    policy: RetryPolicy,
+    metrics: Arc<Metrics>,
+    holder: String,
+    lease: chrono::Duration,
+    side_by_side: usize,
+    batch: u64,
+    idle_poll: Duration,
+}
+
+impl<A: Applier> InboxWorker<A> {
+    pub fn new(inbox: Inbox, main: DatabaseConnection, applier: Arc<A>, policy: RetryPolicy) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let holder = format!("inbox-{}-{started}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        InboxWorker {
+            inbox,
+            main,
+            applier,
+            policy,
+            metrics: Arc::new(Metrics::new()),
+            holder,
+            // Short: after a crash the next process waits this out before it applies anything.
+            lease: chrono::Duration::seconds(15),
+            side_by_side: 4,
+            batch: 512,
+            // Deliveries stored by another process wake no one here: look now and then.
+            idle_poll: Duration::from_millis(500),
+        }
+    }
+
+    pub fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        InboxWorker { metrics, ..self }
+    }
+
+    /// How many senders' deliveries are applied at the same time.
+    pub fn with_side_by_side(self, senders: usize) -> Self {
+        InboxWorker { side_by_side: senders.max(1), ..self }
+    }
+
+    fn lease_name(&self) -> String {
+        format!("inbox-{}", self.applier.channel().as_str())
+    }
+
+    /// Apply every delivery due at the clock's now, once; the caller holds the lease.
+    pub async fn pass(&self) -> Result<Pass, sea_orm::DbErr> {
+        let now = self.inbox.clock.now();
+        let rows = inbox::waiting(&self.inbox.db, self.applier.channel(), self.batch).await?;
+        let waiting =
+            if (rows.len() as u64) < self.batch { rows.len() as u64 } else { inbox::depth(&self.inbox.db).await? };
+        self.metrics.inbox_waiting.set(i64::try_from(waiting).unwrap_or(i64::MAX));
+
+        let mut pass = Pass::default();
+        let mut order: Vec<Vec<InboxRow>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for row in rows {
+            let slot = *index.entry(row.sender.clone()).or_insert_with(|| {
+                order.push(Vec::new());
+                order.len() - 1
+            });
+            order[slot].push(row);
+        }
+        let gate = Arc::new(Semaphore::new(self.side_by_side));
+        let mut running = JoinSet::new();
+        for rows in order {
+            // A sender's deliveries wait behind its first one that is not due yet.
+            if let Some(first) = rows.first().filter(|r| r.not_before > now) {
+                pass.next_due = earliest(pass.next_due, first.not_before);
+                continue;
+            }
+            let permit = gate.clone().acquire_owned().await.expect("the gate is never closed");
+            let worker = self.sender_lane(now);
+            running.spawn(async move {
+                let outcome = worker.apply_in_order(rows).await;
+                drop(permit);
+                outcome
+            });
+        }
+        let mut first_error = None;
+        while let Some(joined) = running.join_next().await {
+            match joined {
+                Ok(Ok(lane)) => {
+                    pass.applied += lane.applied;
+                    pass.failed += lane.failed;
+                    pass.parked += lane.parked;
+                    if let Some(due) = lane.next_due {
+                        pass.next_due = earliest(pass.next_due, due);
+                    }
+                }
+                Ok(Err(err)) => first_error = first_error.or(Some(err)),
+                Err(err) => tracing::error!(%err, "an inbox lane ended abnormally"),
+            }
+        }
+        match first_error {
+            Some(err) => Err(err),
+            None => Ok(pass),
+        }
+    }
+
+    fn sender_lane(&self, now: DateTime<Utc>) -> Lane<A> {
+        Lane {
+            db: self.inbox.db.clone(),
+            applier: self.applier.clone(),
+            policy: self.policy,
+            metrics: self.metrics.clone(),
+            now,
+        }
+    }
+
+    /// Hold the lease and apply deliveries as they come until `shutdown` turns true; the
+    /// deliveries in hand are finished first, the rest stay stored for the next start.
+    pub async fn run_until(self, mut shutdown: watch::Receiver<bool>) {
+        let name = self.lease_name();
+        let mut lease_until: Option<DateTime<Utc>> = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let now = self.inbox.clock.now();
+            let renew = lease_until.is_none_or(|until| until - self.lease / 2 <= now);
+            if renew {
+                match sla::take_lease(&self.main, &name, &self.holder, now, now + self.lease).await {
+                    Ok(holder) if holder == self.holder => lease_until = Some(now + self.lease),
+                    Ok(holder) => {
+                        tracing::debug!(%holder, "another process applies the inbox");
+                        lease_until = None;
+                        self.wait(&mut shutdown, self.idle_poll).await;
+                        continue;
+                    }
+                    Err(err) => {
+                        tracing::warn!(%err, "inbox lease");
+                        lease_until = None;
+                        self.wait(&mut shutdown, self.idle_poll).await;
+                        continue;
+                    }
+                }
+            }
+            match self.pass().await {
+                Ok(pass) if pass.applied + pass.failed + pass.parked > 0 => {}
+                Ok(pass) => {
+                    let until_due = pass
+                        .next_due
+                        .and_then(|due| (due - self.inbox.clock.now()).to_std().ok())
+                        .map_or(self.idle_poll, |d| d.min(self.idle_poll));
+                    self.wait(&mut shutdown, until_due).await;
+                }
+                Err(err) => {
+                    tracing::error!(%err, "inbox pass failed");
+                    self.wait(&mut shutdown, self.idle_poll).await;
+                }
+            }
+        }
+        if lease_until.is_some()
+            && let Err(err) = sla::release_lease(&self.main, &name, &self.holder, self.inbox.clock.now()).await
+        {
+            tracing::warn!(%err, "could not release the inbox lease");
+        }
+    }
+
+    async fn wait(&self, shutdown: &mut watch::Receiver<bool>, at_most: Duration) {
+        tokio::select! {
+            () = self.inbox.wake.notified() => {}
+            () = tokio::time::sleep(at_most) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// One sender's deliveries of a pass, applied one after another.
+struct Lane<A> {
+    db: DatabaseConnection,
+    applier: Arc<A>,
+    policy: RetryPolicy,
+    metrics: Arc<Metrics>,
+    now: DateTime<Utc>,
+}
+
+impl<A: Applier> Lane<A> {
+    async fn apply_in_order(self, rows: Vec<InboxRow>) -> Result<Pass, sea_orm::DbErr> {
+        let mut pass = Pass::default();
+        let labels = Metrics::label("channel", self.applier.channel().as_str());
+        for row in rows {
+            if row.not_before > self.now {
+                pass.next_due = Some(row.not_before);
+                break;
+            }
+            match self.applier.apply(&row.body).await {
+                Ok(()) => {
+                    inbox::done(&self.db, row.id).await?;
+                    pass.applied += 1;
+                }
+                Err(ApplyError::Never(reason)) => {
+                    tracing::error!(row = row.id, %reason, "a stored delivery cannot take effect; kept, not retried");
+                    inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
+                    self.metrics.inbox_parked.get_or_create(&labels).inc();
+                    pass.parked += 1;
+                }
+                Err(ApplyError::Retry(reason)) => {
+                    let attempts = row.attempts + 1;
+                    if attempts >= self.policy.max_attempts {
+                        tracing::error!(row = row.id, attempts, %reason, "a stored delivery kept failing; given up");
+                        inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
+                        self.metrics.inbox_parked.get_or_create(&labels).inc();
+                        pass.parked += 1;
+                        continue;
+                    }
+                    let wait = self.policy.delay(row.id, attempts, None);
+                    let due = self.now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    tracing::warn!(row = row.id, attempts, %reason, ?wait, "a stored delivery failed; it is tried again");
+                    inbox::failed(&self.db, row.id, &reason, due, false).await?;
+                    self.metrics.inbox_retries.get_or_create(&labels).inc();
+                    pass.failed += 1;
+                    // The sender's later deliveries wait behind this one.
+                    pass.next_due = Some(due);
+                    break;
+                }
+            }
+        }
+        Ok(pass)
+    }
+}

@@ -1,0 +1,164 @@
+//! The webhook inbox: a platform's deliveries, stored as received so that the webhook can
+//! answer as soon as one insert is committed, and applied afterwards by a worker that deletes
+//! each row once its effect is committed. A delivery applied twice (a crash between the effect
+//! and the delete) changes nothing: the effect itself remembers the platform's message id.
+//!
+//! On PostgreSQL the table is in the main database. On SQLite it is a file of its own beside
+//! the main one (`sigap.db` → `sigap-inbox.db`): SQLite has one writer per file, and a webhook
+//! waiting behind the ticket transactions would answer as slowly as before.
+
+use chrono::{DateTime, Utc};
+use migration::{InboxMigrator, MigratorTrait};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::entity::webhook_inbox;
+use super::{StoreError, connect};
+use crate::domain::ticket::Channel;
+
+pub use webhook_inbox::Model as InboxRow;
+
+/// Open the inbox beside the main database `main` (opened from `main_url`) and bring its
+/// schema up to date. An in-memory SQLite database keeps its inbox in itself: a second
+/// in-memory connection would be another, empty database.
+pub async fn open(main_url: &str, main: &DatabaseConnection) -> Result<DatabaseConnection, StoreError> {
+    let db = match sqlite_inbox_url(main_url) {
+        Some(url) => connect(&url).await?,
+        None => main.clone(),
+    };
+    let outcome = InboxMigrator::up(&db, None).await;
+    super::settle_migration::<InboxMigrator>(&db, outcome).await?;
+    Ok(db)
+}
+
+/// True when the inbox's schema is current (for readiness checks).
+pub async fn is_migrated(db: &DatabaseConnection) -> Result<bool, StoreError> {
+    Ok(InboxMigrator::get_pending_migrations(db).await?.is_empty())
+}
+
+/// `sqlite://data/sigap.db?mode=rwc` → `sqlite://data/sigap-inbox.db?mode=rwc`; `None` for
+/// PostgreSQL and for in-memory SQLite.
+fn sqlite_inbox_url(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let bare = path.trim_start_matches("//");
+    if bare.is_empty() || bare.contains(":memory:") || query.is_some_and(|q| q.contains("mode=memory")) {
+        return None;
+    }
+    let file = std::path::Path::new(bare);
+    let stem = file.file_stem()?.to_str()?;
+    let name = match file.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-inbox.{ext}"),
+        None => format!("{stem}-inbox"),
+    };
+    let prefix = &path[..path.len() - bare.len()];
+    let inbox = file.with_file_name(name);
+    let mut out = format!("sqlite:{prefix}{}", inbox.to_str()?);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    Some(out)
+}
+
+/// Store one delivery; it is the caller's once this returns.
+pub async fn push<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    sender: &str,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<i64, sea_orm::DbErr> {
+    let row = webhook_inbox::ActiveModel {
+        id: NotSet,
+        channel: Set(channel.as_str().to_owned()),
+        sender: Set(sender.to_owned()),
+        body: Set(body),
+        received_at: Set(now),
+        attempts: Set(0),
+        not_before: Set(now),
+        last_error: Set(None),
+        parked: Set(false),
+    };
+    Ok(webhook_inbox::Entity::insert(row).exec(db).await?.last_insert_id)
+}
+
+/// The oldest `limit` deliveries of `channel` not given up on, due or not: the caller keeps a
+/// sender's later deliveries behind an earlier one that waits for its retry.
+pub async fn waiting<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    limit: u64,
+) -> Result<Vec<InboxRow>, sea_orm::DbErr> {
+    webhook_inbox::Entity::find()
+        .filter(webhook_inbox::Column::Channel.eq(channel.as_str()))
+        .filter(webhook_inbox::Column::Parked.eq(false))
+        .order_by_asc(webhook_inbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The delivery took effect.
+pub async fn done<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), sea_orm::DbErr> {
+    webhook_inbox::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The delivery failed: try again from `not_before`, or never (`park`), keeping why.
+pub async fn failed<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    error: &str,
+    not_before: DateTime<Utc>,
+    park: bool,
+) -> Result<(), sea_orm::DbErr> {
+    webhook_inbox::Entity::update_many()
+        .col_expr(webhook_inbox::Column::Attempts, Expr::col(webhook_inbox::Column::Attempts).add(1))
+        .col_expr(webhook_inbox::Column::LastError, Expr::value(error.to_owned()))
+        .col_expr(webhook_inbox::Column::NotBefore, Expr::value(not_before))
+        .col_expr(webhook_inbox::Column::Parked, Expr::value(park))
+        .filter(webhook_inbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deliveries given up on, oldest first.
+pub async fn parked<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<InboxRow>, sea_orm::DbErr> {
+    webhook_inbox::Entity::find()
+        .filter(webhook_inbox::Column::Parked.eq(true))
+        .order_by_asc(webhook_inbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// How many deliveries wait to be applied.
+pub async fn depth<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
+    webhook_inbox::Entity::find().filter(webhook_inbox::Column::Parked.eq(false)).count(db).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_inbox_url;
+
+    #[test]
+    fn the_sqlite_inbox_sits_beside_the_main_file() {
+        assert_eq!(
+            sqlite_inbox_url("sqlite://data/sigap.db?mode=rwc").as_deref(),
+            Some("sqlite://data/sigap-inbox.db?mode=rwc")
+        );
+        assert_eq!(sqlite_inbox_url("sqlite:///srv/x/s.sqlite").as_deref(), Some("sqlite:///srv/x/s-inbox.sqlite"));
+        assert_eq!(sqlite_inbox_url("sqlite://plain").as_deref(), Some("sqlite://plain-inbox"));
+        assert_eq!(sqlite_inbox_url("sqlite::memory:"), None);
+        assert_eq!(sqlite_inbox_url("sqlite://file.db?mode=memory"), None);
+        assert_eq!(sqlite_inbox_url("postgres://u@h/db"), None);
+    }
+}
