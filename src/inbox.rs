@@ -15,27 +15,56 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::delivery::RetryPolicy;
 use crate::domain::ticket::Channel;
 use crate::metrics::Metrics;
-use crate::store::inbox::{self, InboxRow};
+use crate::store::inbox::{self, InboxRow, NewDelivery};
 use crate::store::sla;
 
 /// Where deliveries are stored; cheap to clone.
+///
+/// On SQLite, deliveries that arrive while one insert is under way are stored together by the
+/// next (group commit): the file has one writer, and a webhook then waits for at most two
+/// inserts whatever the rate. PostgreSQL groups concurrent commits itself, so there each
+/// delivery is inserted at once on a connection of its own.
 #[derive(Clone)]
 pub struct Inbox {
     db: DatabaseConnection,
+    /// What the worker reads and deletes through.
+    reader: DatabaseConnection,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    /// The SQLite storing task's queue.
+    queue: Option<mpsc::Sender<Queued>>,
 }
 
+struct Queued {
+    delivery: NewDelivery,
+    stored: oneshot::Sender<Result<(), String>>,
+}
+
+/// At most this many deliveries in one insert.
+const BATCH: usize = 256;
+
 impl Inbox {
+    /// The inbox on `db`; on SQLite with its storing task, so it needs a Tokio runtime.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Inbox { db, clock, wake: Arc::new(Notify::new()) }
+        let wake = Arc::new(Notify::new());
+        let queue = (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+            let (queue, waiting) = mpsc::channel(4 * BATCH);
+            tokio::spawn(store_in_batches(db.clone(), clock.clone(), wake.clone(), waiting));
+            queue
+        });
+        Inbox { reader: db.clone(), db, clock, wake, queue }
+    }
+
+    /// Let the worker read and delete through `reader` (see [`inbox::open_reader`]).
+    pub fn with_reader(self, reader: DatabaseConnection) -> Self {
+        Inbox { reader, ..self }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -44,10 +73,37 @@ impl Inbox {
 
     /// Store a delivery of `sender` on `channel` and wake the worker. Once this returns the
     /// delivery is SIGAP's: the platform may be told it arrived.
-    pub async fn push(&self, channel: Channel, sender: &str, body: String) -> Result<i64, sea_orm::DbErr> {
-        let id = inbox::push(&self.db, channel, sender, body, self.clock.now()).await?;
-        self.wake.notify_one();
-        Ok(id)
+    pub async fn push(&self, channel: Channel, sender: &str, body: String) -> Result<(), sea_orm::DbErr> {
+        let delivery = NewDelivery { channel, sender: sender.to_owned(), body };
+        let Some(queue) = &self.queue else {
+            inbox::push(&self.db, vec![delivery], self.clock.now()).await?;
+            self.wake.notify_one();
+            return Ok(());
+        };
+        let (stored, outcome) = oneshot::channel();
+        let closed = || sea_orm::DbErr::Custom("the inbox is closed".to_owned());
+        queue.send(Queued { delivery, stored }).await.map_err(|_| closed())?;
+        outcome.await.map_err(|_| closed())?.map_err(sea_orm::DbErr::Custom)
+    }
+}
+
+async fn store_in_batches(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    mut waiting: mpsc::Receiver<Queued>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while waiting.recv_many(&mut batch, BATCH).await > 0 {
+        let (deliveries, replies): (Vec<NewDelivery>, Vec<_>) = batch.drain(..).map(|q| (q.delivery, q.stored)).unzip();
+        let outcome = inbox::push(&db, deliveries, clock.now()).await.map_err(|e| e.to_string());
+        if outcome.is_ok() {
+            wake.notify_one();
+        }
+        for reply in replies {
+            // A caller that went away (its request was dropped) needs no answer.
+            let _ = reply.send(outcome.clone());
+        }
     }
 }
 
@@ -79,6 +135,7 @@ pub struct Pass {
 
 pub struct InboxWorker<A> {
     inbox: Inbox,
+    clock: Arc<dyn Clock>,
     /// The main database, where the lease is.
     main: DatabaseConnection,
     applier: Arc<A>,
@@ -89,15 +146,25 @@ pub struct InboxWorker<A> {
     side_by_side: usize,
     batch: u64,
     idle_poll: Duration,
+    last_checkpoint: std::sync::Mutex<std::time::Instant>,
 }
 
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 impl<A: Applier> InboxWorker<A> {
-    pub fn new(inbox: Inbox, main: DatabaseConnection, applier: Arc<A>, policy: RetryPolicy) -> Self {
+    pub fn new(
+        inbox: Inbox,
+        clock: Arc<dyn Clock>,
+        main: DatabaseConnection,
+        applier: Arc<A>,
+        policy: RetryPolicy,
+    ) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let holder = format!("inbox-{}-{started}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         InboxWorker {
             inbox,
+            clock,
             main,
             applier,
             policy,
@@ -106,9 +173,11 @@ impl<A: Applier> InboxWorker<A> {
             // Short: after a crash the next process waits this out before it applies anything.
             lease: chrono::Duration::seconds(15),
             side_by_side: 4,
-            batch: 512,
+            // Small passes: a pass reads its rows' bodies, and the webhook keeps arriving.
+            batch: 128,
             // Deliveries stored by another process wake no one here: look now and then.
             idle_poll: Duration::from_millis(500),
+            last_checkpoint: std::sync::Mutex::new(std::time::Instant::now()),
         }
     }
 
@@ -127,7 +196,7 @@ impl<A: Applier> InboxWorker<A> {
 
     /// Apply every delivery due at the clock's now, once; the caller holds the lease.
     pub async fn pass(&self) -> Result<Pass, sea_orm::DbErr> {
-        let now = self.inbox.clock.now();
+        let now = self.clock.now();
         let rows = inbox::waiting(&self.inbox.db, self.applier.channel(), self.batch).await?;
         let waiting =
             if (rows.len() as u64) < self.batch { rows.len() as u64 } else { inbox::depth(&self.inbox.db).await? };
@@ -160,29 +229,51 @@ impl<A: Applier> InboxWorker<A> {
             });
         }
         let mut first_error = None;
+        let mut done = Vec::new();
         while let Some(joined) = running.join_next().await {
             match joined {
-                Ok(Ok(lane)) => {
-                    pass.applied += lane.applied;
-                    pass.failed += lane.failed;
-                    pass.parked += lane.parked;
-                    if let Some(due) = lane.next_due {
+                Ok(lane) => {
+                    pass.applied += lane.pass.applied;
+                    pass.failed += lane.pass.failed;
+                    pass.parked += lane.pass.parked;
+                    if let Some(due) = lane.pass.next_due {
                         pass.next_due = earliest(pass.next_due, due);
                     }
+                    done.extend(lane.done);
+                    if let Some(err) = lane.error {
+                        first_error = first_error.or(Some(err));
+                    }
                 }
-                Ok(Err(err)) => first_error = first_error.or(Some(err)),
                 Err(err) => tracing::error!(%err, "an inbox lane ended abnormally"),
             }
         }
+        // One delete for the pass. Should the process die before it, those deliveries are
+        // applied again, and their effects, which remember each message id, change nothing.
+        inbox::done(&self.inbox.reader, &done).await?;
+        self.checkpoint_now_and_then().await?;
         match first_error {
             Some(err) => Err(err),
             None => Ok(pass),
         }
     }
 
+    /// A checkpoint writes the disk through (fsync): once a second is enough to keep the WAL
+    /// small, and leaves the rest of the worker's time to applying deliveries.
+    async fn checkpoint_now_and_then(&self) -> Result<(), sea_orm::DbErr> {
+        let due = {
+            let mut last = self.last_checkpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = last.elapsed() >= CHECKPOINT_EVERY;
+            if due {
+                *last = std::time::Instant::now();
+            }
+            due
+        };
+        if due { inbox::checkpoint(&self.inbox.reader).await } else { Ok(()) }
+    }
+
     fn sender_lane(&self, now: DateTime<Utc>) -> Lane<A> {
         Lane {
-            db: self.inbox.db.clone(),
+            db: self.inbox.reader.clone(),
             applier: self.applier.clone(),
             policy: self.policy,
             metrics: self.metrics.clone(),
@@ -199,7 +290,7 @@ impl<A: Applier> InboxWorker<A> {
             if *shutdown.borrow() {
                 break;
             }
-            let now = self.inbox.clock.now();
+            let now = self.clock.now();
             let renew = lease_until.is_none_or(|until| until - self.lease / 2 <= now);
             if renew {
                 match sla::take_lease(&self.main, &name, &self.holder, now, now + self.lease).await {
@@ -223,7 +314,7 @@ impl<A: Applier> InboxWorker<A> {
                 Ok(pass) => {
                     let until_due = pass
                         .next_due
-                        .and_then(|due| (due - self.inbox.clock.now()).to_std().ok())
+                        .and_then(|due| (due - self.clock.now()).to_std().ok())
                         .map_or(self.idle_poll, |d| d.min(self.idle_poll));
                     self.wait(&mut shutdown, until_due).await;
                 }
@@ -234,7 +325,7 @@ impl<A: Applier> InboxWorker<A> {
             }
         }
         if lease_until.is_some()
-            && let Err(err) = sla::release_lease(&self.main, &name, &self.holder, self.inbox.clock.now()).await
+            && let Err(err) = sla::release_lease(&self.main, &name, &self.holder, self.clock.now()).await
         {
             tracing::warn!(%err, "could not release the inbox lease");
         }
@@ -262,47 +353,67 @@ struct Lane<A> {
     now: DateTime<Utc>,
 }
 
+/// What one lane did; `done` are the rows whose effect is committed.
+struct LaneOutcome {
+    pass: Pass,
+    done: Vec<i64>,
+    error: Option<sea_orm::DbErr>,
+}
+
 impl<A: Applier> Lane<A> {
-    async fn apply_in_order(self, rows: Vec<InboxRow>) -> Result<Pass, sea_orm::DbErr> {
-        let mut pass = Pass::default();
-        let labels = Metrics::label("channel", self.applier.channel().as_str());
+    async fn apply_in_order(self, rows: Vec<InboxRow>) -> LaneOutcome {
+        let mut outcome = LaneOutcome { pass: Pass::default(), done: Vec::new(), error: None };
         for row in rows {
             if row.not_before > self.now {
-                pass.next_due = Some(row.not_before);
+                outcome.pass.next_due = Some(row.not_before);
                 break;
             }
-            match self.applier.apply(&row.body).await {
-                Ok(()) => {
-                    inbox::done(&self.db, row.id).await?;
-                    pass.applied += 1;
-                }
-                Err(ApplyError::Never(reason)) => {
-                    tracing::error!(row = row.id, %reason, "a stored delivery cannot take effect; kept, not retried");
-                    inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
-                    self.metrics.inbox_parked.get_or_create(&labels).inc();
-                    pass.parked += 1;
-                }
-                Err(ApplyError::Retry(reason)) => {
-                    let attempts = row.attempts + 1;
-                    if attempts >= self.policy.max_attempts {
-                        tracing::error!(row = row.id, attempts, %reason, "a stored delivery kept failing; given up");
-                        inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
-                        self.metrics.inbox_parked.get_or_create(&labels).inc();
-                        pass.parked += 1;
-                        continue;
-                    }
-                    let wait = self.policy.delay(row.id, attempts, None);
-                    let due = self.now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-                    tracing::warn!(row = row.id, attempts, %reason, ?wait, "a stored delivery failed; it is tried again");
-                    inbox::failed(&self.db, row.id, &reason, due, false).await?;
-                    self.metrics.inbox_retries.get_or_create(&labels).inc();
-                    pass.failed += 1;
-                    // The sender's later deliveries wait behind this one.
-                    pass.next_due = Some(due);
+            match self.apply(&row, &mut outcome).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(err) => {
+                    outcome.error = Some(err);
                     break;
                 }
             }
         }
-        Ok(pass)
+        outcome
+    }
+
+    /// Apply one row; false when the sender's later rows must wait.
+    async fn apply(&self, row: &InboxRow, outcome: &mut LaneOutcome) -> Result<bool, sea_orm::DbErr> {
+        let labels = Metrics::label("channel", self.applier.channel().as_str());
+        match self.applier.apply(&row.body).await {
+            Ok(()) => {
+                outcome.done.push(row.id);
+                outcome.pass.applied += 1;
+                Ok(true)
+            }
+            Err(ApplyError::Never(reason)) => {
+                tracing::error!(row = row.id, %reason, "a stored delivery cannot take effect; kept, not retried");
+                inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
+                self.metrics.inbox_parked.get_or_create(&labels).inc();
+                outcome.pass.parked += 1;
+                Ok(true)
+            }
+            Err(ApplyError::Retry(reason)) => {
+                let attempts = row.attempts + 1;
+                if attempts >= self.policy.max_attempts {
+                    tracing::error!(row = row.id, attempts, %reason, "a stored delivery kept failing; given up");
+                    inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
+                    self.metrics.inbox_parked.get_or_create(&labels).inc();
+                    outcome.pass.parked += 1;
+                    return Ok(true);
+                }
+                let wait = self.policy.delay(row.id, attempts, None);
+                let due = self.now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                tracing::warn!(row = row.id, attempts, %reason, ?wait, "a stored delivery failed; it is tried again");
+                inbox::failed(&self.db, row.id, &reason, due, false).await?;
+                self.metrics.inbox_retries.get_or_create(&labels).inc();
+                outcome.pass.failed += 1;
+                outcome.pass.next_due = Some(due);
+                Ok(false)
+            }
+        }
     }
 }

@@ -91,16 +91,21 @@ impl Application {
         // Webhook deliveries are stored before they are answered; polling needs no inbox.
         let webhooks = settings.whatsapp.is_some()
             || (settings.telegram_token.is_some() && settings.telegram_webhook_url.is_some());
-        let inbox_db = if webhooks {
-            Some(store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?)
+        let (inbox_db, inbox_reader) = if webhooks {
+            let inbox = store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?;
+            let reader = store::inbox::open_reader(&settings.database_url(), &inbox)
+                .await
+                .context("opening the webhook inbox")?;
+            (Some(inbox), Some(reader))
         } else {
-            None
+            (None, None)
         };
         let whatsapp = match (&settings.whatsapp, &inbox_db) {
             (Some(wa), Some(inbox_db)) => {
                 let client = crate::channels::whatsapp::GraphClient::new(wa).context("the WhatsApp HTTP client")?;
                 // Each channel's own handle: a delivery wakes its own channel's worker.
-                let inbox = Inbox::new(inbox_db.clone(), clock.clone());
+                let inbox = Inbox::new(inbox_db.clone(), clock.clone())
+                    .with_reader(inbox_reader.clone().unwrap_or_else(|| inbox_db.clone()));
                 let receiver = WhatsAppReceiver::new(
                     desk.clone(),
                     inbox.clone(),
@@ -124,8 +129,8 @@ impl Application {
         if let Some((receiver, inbox)) = whatsapp {
             router = router.merge(receiver.clone().routes());
             tracing::info!(route = crate::channels::whatsapp::receiver::ROUTE, "WhatsApp webhook mounted");
-            let worker =
-                InboxWorker::new(inbox, db.clone(), receiver, settings.retry_policy()).with_metrics(metrics.clone());
+            let worker = InboxWorker::new(inbox, clock.clone(), db.clone(), receiver, settings.retry_policy())
+                .with_metrics(metrics.clone());
             whatsapp_inbox = Some(worker);
         }
         let telegram = match &settings.telegram_token {
@@ -141,7 +146,8 @@ impl Application {
                         let configured = settings.telegram_webhook_secret.as_ref().map(|s| s.expose_secret());
                         let secret: Arc<str> = webhook::secret(configured, token).into();
                         let updates = Arc::new(updates);
-                        let inbox = Inbox::new(inbox_db.clone(), clock.clone());
+                        let inbox = Inbox::new(inbox_db.clone(), clock.clone())
+                            .with_reader(inbox_reader.clone().unwrap_or_else(|| inbox_db.clone()));
                         let state = webhook::WebhookState {
                             updates: updates.clone(),
                             secret: secret.clone(),
@@ -149,8 +155,14 @@ impl Application {
                         };
                         router = router.merge(Router::new().route(&path, post(webhook::receive)).with_state(state));
                         tracing::info!(%path, "Telegram updates by webhook");
-                        let inbox = InboxWorker::new(inbox, db.clone(), updates.clone(), settings.retry_policy())
-                            .with_metrics(metrics.clone());
+                        let inbox = InboxWorker::new(
+                            inbox,
+                            clock.clone(),
+                            db.clone(),
+                            updates.clone(),
+                            settings.retry_policy(),
+                        )
+                        .with_metrics(metrics.clone());
                         TelegramMode::Webhook { updates, url: url.clone(), secret, inbox }
                     }
                     _ => TelegramMode::Polling(updates),

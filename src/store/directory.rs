@@ -230,17 +230,16 @@ pub async fn add_identity<C: ConnectionTrait>(
 
 /// The person behind `channel`/`address` last wrote there: reach them there from now on.
 pub async fn prefer_channel<C: ConnectionTrait>(db: &C, channel: Channel, address: &str) -> Result<(), DirectoryError> {
-    let Some(found) = identity::Entity::find()
-        .filter(identity::Column::Channel.eq(channel.as_str()))
-        .filter(identity::Column::Address.eq(address))
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
+    // One statement: this runs on every message a person sends.
+    let owner = sea_orm::sea_query::Query::select()
+        .column(identity::Column::PersonId)
+        .from(identity::Entity)
+        .and_where(identity::Column::Channel.eq(channel.as_str()))
+        .and_where(identity::Column::Address.eq(address))
+        .to_owned();
     person::Entity::update_many()
         .col_expr(person::Column::PreferredChannel, sea_orm::sea_query::Expr::value(channel.as_str()))
-        .filter(person::Column::Id.eq(found.person_id))
+        .filter(person::Column::Id.in_subquery(owner))
         .filter(
             sea_orm::Condition::any()
                 .add(person::Column::PreferredChannel.is_null())

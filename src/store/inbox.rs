@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use super::entity::webhook_inbox;
-use super::{StoreError, connect};
+use super::{StoreError, connect, connect_tuned};
 use crate::domain::ticket::Channel;
 
 pub use webhook_inbox::Model as InboxRow;
@@ -26,12 +26,23 @@ pub use webhook_inbox::Model as InboxRow;
 /// in-memory connection would be another, empty database.
 pub async fn open(main_url: &str, main: &DatabaseConnection) -> Result<DatabaseConnection, StoreError> {
     let db = match sqlite_inbox_url(main_url) {
-        Some(url) => connect(&url).await?,
+        // The webhook's inserts never checkpoint: the worker's reader does (`checkpoint`).
+        Some(url) => connect_tuned(&url, true).await?,
         None => main.clone(),
     };
     let outcome = InboxMigrator::up(&db, None).await;
     super::settle_migration::<InboxMigrator>(&db, outcome).await?;
     Ok(db)
+}
+
+/// A second connection to the inbox, for the worker that applies it: on SQLite its reads then
+/// never hold up the webhook's inserts (WAL readers do not block the writer). Elsewhere the
+/// inbox's own connection (PostgreSQL's pool has many).
+pub async fn open_reader(main_url: &str, inbox: &DatabaseConnection) -> Result<DatabaseConnection, StoreError> {
+    match sqlite_inbox_url(main_url) {
+        Some(url) => connect(&url).await,
+        None => Ok(inbox.clone()),
+    }
 }
 
 /// True when the inbox's schema is current (for readiness checks).
@@ -67,26 +78,36 @@ fn sqlite_inbox_url(url: &str) -> Option<String> {
     Some(out)
 }
 
-/// Store one delivery; it is the caller's once this returns.
+/// A delivery to store.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub channel: Channel,
+    pub sender: String,
+    pub body: String,
+}
+
+/// Store deliveries with one statement; they are the caller's once this returns.
 pub async fn push<C: ConnectionTrait>(
     db: &C,
-    channel: Channel,
-    sender: &str,
-    body: String,
+    deliveries: Vec<NewDelivery>,
     now: DateTime<Utc>,
-) -> Result<i64, sea_orm::DbErr> {
-    let row = webhook_inbox::ActiveModel {
+) -> Result<(), sea_orm::DbErr> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let rows = deliveries.into_iter().map(|d| webhook_inbox::ActiveModel {
         id: NotSet,
-        channel: Set(channel.as_str().to_owned()),
-        sender: Set(sender.to_owned()),
-        body: Set(body),
+        channel: Set(d.channel.as_str().to_owned()),
+        sender: Set(d.sender),
+        body: Set(d.body),
         received_at: Set(now),
         attempts: Set(0),
         not_before: Set(now),
         last_error: Set(None),
         parked: Set(false),
-    };
-    Ok(webhook_inbox::Entity::insert(row).exec(db).await?.last_insert_id)
+    });
+    webhook_inbox::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// The oldest `limit` deliveries of `channel` not given up on, due or not: the caller keeps a
@@ -105,9 +126,15 @@ pub async fn waiting<C: ConnectionTrait>(
         .await
 }
 
-/// The delivery took effect.
-pub async fn done<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), sea_orm::DbErr> {
-    webhook_inbox::Entity::delete_by_id(id).exec(db).await?;
+/// The deliveries took effect.
+pub async fn done<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), sea_orm::DbErr> {
+    // SQLite takes at most 32,766 parameters per statement.
+    for chunk in ids.chunks(1000) {
+        webhook_inbox::Entity::delete_many()
+            .filter(webhook_inbox::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 
@@ -127,6 +154,15 @@ pub async fn failed<C: ConnectionTrait>(
         .filter(webhook_inbox::Column::Id.eq(id))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Copy what the WAL holds into the SQLite inbox file, as far as readers allow, so the WAL
+/// does not grow: the inserting connection leaves this to the worker's. Nothing elsewhere.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await?;
+    }
     Ok(())
 }
 

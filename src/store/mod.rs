@@ -32,6 +32,13 @@ pub enum StoreError {
 /// Open the database. SQLite gets WAL and one connection: SQLite serialises writers anyway,
 /// and one connection means a transaction never meets `SQLITE_BUSY` from a sibling.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    connect_tuned(url, false).await
+}
+
+/// As [`connect`]; with `checkpoint_elsewhere` a SQLite connection never checkpoints the WAL
+/// when it commits (another connection does, see [`inbox`]), so its commits never wait for
+/// the disk.
+pub(crate) async fn connect_tuned(url: &str, checkpoint_elsewhere: bool) -> Result<DatabaseConnection, StoreError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
     if url.starts_with("sqlite:") {
@@ -39,11 +46,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
             std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
         }
         options.max_connections(1).min_connections(1).acquire_timeout(Duration::from_secs(30)).map_sqlx_sqlite_opts(
-            |o| {
-                o.journal_mode(SqliteJournalMode::Wal)
+            move |o| {
+                let o = o
+                    .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(Duration::from_secs(10));
+                if checkpoint_elsewhere { o.pragma("wal_autocheckpoint", "0") } else { o }
             },
         );
     } else {

@@ -74,7 +74,8 @@ fn policy() -> RetryPolicy {
 async fn a_failing_delivery_waits_with_its_senders_later_ones_and_holds_up_no_one_else() {
     let s = setup().await;
     let recorder = Arc::new(Recorder::default());
-    let worker = InboxWorker::new(s.inbox.clone(), s.main.clone(), recorder.clone(), policy());
+    let worker =
+        InboxWorker::new(s.inbox.clone(), Arc::new(s.clock.clone()), s.main.clone(), recorder.clone(), policy());
     s.inbox.push(Channel::Whatsapp, "+62811", "fail:1:a1".into()).await.unwrap();
     s.inbox.push(Channel::Whatsapp, "+62811", "a2".into()).await.unwrap();
     s.inbox.push(Channel::Whatsapp, "+62822", "b1".into()).await.unwrap();
@@ -101,7 +102,8 @@ async fn a_failing_delivery_waits_with_its_senders_later_ones_and_holds_up_no_on
 async fn a_delivery_that_never_applies_or_keeps_failing_is_kept_aside_with_its_reason() {
     let s = setup().await;
     let recorder = Arc::new(Recorder::default());
-    let worker = InboxWorker::new(s.inbox.clone(), s.main.clone(), recorder.clone(), policy());
+    let worker =
+        InboxWorker::new(s.inbox.clone(), Arc::new(s.clock.clone()), s.main.clone(), recorder.clone(), policy());
     s.inbox.push(Channel::Whatsapp, "+62811", "never:x".into()).await.unwrap();
     s.inbox.push(Channel::Whatsapp, "+62811", "after".into()).await.unwrap();
     s.inbox.push(Channel::Whatsapp, "+62833", "fail:99:stuck".into()).await.unwrap();
@@ -132,12 +134,15 @@ async fn a_running_worker_applies_what_is_pushed_and_a_second_one_waits_for_the_
     let second = Arc::new(Recorder::default());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(
-        InboxWorker::new(s.inbox.clone(), s.main.clone(), first.clone(), policy()).run_until(stopped.clone()),
+        InboxWorker::new(s.inbox.clone(), Arc::new(s.clock.clone()), s.main.clone(), first.clone(), policy())
+            .run_until(stopped.clone()),
     );
     // Let the first take the lease before the second asks for it.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let waiting =
-        tokio::spawn(InboxWorker::new(s.inbox.clone(), s.main.clone(), second.clone(), policy()).run_until(stopped));
+    let waiting = tokio::spawn(
+        InboxWorker::new(s.inbox.clone(), Arc::new(s.clock.clone()), s.main.clone(), second.clone(), policy())
+            .run_until(stopped),
+    );
     for i in 0..20 {
         s.inbox.push(Channel::Whatsapp, &format!("+628{}", i % 3), format!("m{i}")).await.unwrap();
     }
@@ -157,4 +162,25 @@ async fn a_running_worker_applies_what_is_pushed_and_a_second_one_waits_for_the_
         assert!(own.windows(2).all(|w| w[0] < w[1]), "sender {sender} out of order: {own:?}");
     }
     assert_eq!(store::inbox::depth(s.inbox.db()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn deliveries_pushed_at_the_same_moment_are_all_stored_once() {
+    let s = setup().await;
+    let mut pushes = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        let inbox = s.inbox.clone();
+        pushes.spawn(async move { inbox.push(Channel::Whatsapp, &format!("+628{}", i % 7), format!("m{i}")).await });
+    }
+    while let Some(pushed) = pushes.join_next().await {
+        pushed.unwrap().unwrap();
+    }
+    let rows = store::inbox::waiting(s.inbox.db(), Channel::Whatsapp, 1000).await.unwrap();
+    let mut bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
+    bodies.sort();
+    let mut expected: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+    expected.sort();
+    assert_eq!(bodies, expected);
+    // Another channel's worker sees none of them.
+    assert!(store::inbox::waiting(s.inbox.db(), Channel::Telegram, 10).await.unwrap().is_empty());
 }
