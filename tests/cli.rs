@@ -454,3 +454,45 @@ async fn outbox_repeated_lists_the_messages_a_killed_sender_may_have_sent_twice(
     let english = admin.command(&["outbox", "repeated"]).env("SIGAP_LOCALE", "en").output().unwrap();
     assert!(stdout(&english).trim_end().ends_with("it may have arrived twice"), "{}", stdout(&english));
 }
+
+#[tokio::test]
+async fn inbox_lists_deliveries_given_up_on_and_puts_one_back_in_line() {
+    let admin = Admin::new().await;
+    assert!(admin.run(&["migrate"]).status.success());
+    let status = admin.run(&["inbox", "status"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert_eq!(stdout(&status).trim(), "Kiriman webhook menunggu diproses: 0; yang tidak dapat diproses: 0.");
+
+    let db = sigap::store::connect(&admin.url).await.unwrap();
+    let inbox = sigap::store::inbox::open(&admin.url, &db).await.unwrap();
+    let now = chrono::Utc::now();
+    let delivery = |body: &str| sigap::store::inbox::NewDelivery {
+        channel: Channel::Whatsapp,
+        sender: "+6281234567890".into(),
+        body: body.into(),
+    };
+    sigap::store::inbox::push(&inbox, vec![delivery("{}"), delivery("{\"x\":1}")], now).await.unwrap();
+    let first = sigap::store::inbox::waiting(&inbox, Channel::Whatsapp, 1).await.unwrap().remove(0);
+    // As the inbox worker leaves a delivery it gave up on.
+    sigap::store::inbox::failed(&inbox, first.id, "database is locked", now, true).await.unwrap();
+    inbox.close().await.unwrap();
+    db.close().await.unwrap();
+
+    let status = admin.run(&["inbox", "status"]);
+    assert_eq!(stdout(&status).trim(), "Kiriman webhook menunggu diproses: 1; yang tidak dapat diproses: 1.");
+    let listed = admin.run(&["inbox", "parked"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let lines: Vec<String> = stdout(&listed).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with(&format!("#{} ", first.id)), "{lines:?}");
+    assert!(lines[0].contains("whatsapp:+6281234567890") && lines[0].ends_with("— database is locked"), "{lines:?}");
+
+    let missing = admin.run(&["inbox", "retry", "999"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("#999"), "{}", stderr(&missing));
+    let retried = admin.command(&["inbox", "retry", &first.id.to_string()]).env("SIGAP_LOCALE", "en").output().unwrap();
+    assert!(retried.status.success(), "{}", stderr(&retried));
+    assert_eq!(stdout(&retried).trim(), format!("Delivery #{} will be applied again.", first.id));
+    let status = admin.run(&["inbox", "status"]);
+    assert_eq!(stdout(&status).trim(), "Kiriman webhook menunggu diproses: 2; yang tidak dapat diproses: 0.");
+}

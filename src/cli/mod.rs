@@ -2,6 +2,7 @@
 //! SOP files and tickets. Every command's output and error text comes from `locales/`;
 //! a failing command exits non-zero and writes nothing half-done.
 
+mod inbox;
 mod opd;
 mod outbox;
 mod report;
@@ -44,6 +45,9 @@ pub enum Command {
     /// Messages waiting to be sent, and those that could not be delivered
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// Webhook deliveries stored and not yet applied, and those given up on
+    #[command(subcommand)]
+    Inbox(inbox::InboxCommand),
     /// The SOP's records: the complaint log (CSV/XLSX) and the evaluation's statistics
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -98,6 +102,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Ticket(cmd) => ticket::run(cmd, settings).await,
         Command::Report(cmd) => report::run(cmd, settings).await,
         Command::Outbox(cmd) => outbox::run(cmd, settings).await,
+        Command::Inbox(cmd) => inbox::run(cmd, settings).await,
     }
 }
 

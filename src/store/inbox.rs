@@ -176,6 +176,25 @@ pub async fn parked<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<InboxR
         .await
 }
 
+/// How many deliveries were given up on.
+pub async fn parked_count<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
+    webhook_inbox::Entity::find().filter(webhook_inbox::Column::Parked.eq(true)).count(db).await
+}
+
+/// Put delivery `id`, given up on, back in line from `now` with a fresh count of attempts.
+/// False when there is no such delivery given up on.
+pub async fn unpark<C: ConnectionTrait>(db: &C, id: i64, now: DateTime<Utc>) -> Result<bool, sea_orm::DbErr> {
+    let updated = webhook_inbox::Entity::update_many()
+        .col_expr(webhook_inbox::Column::Parked, Expr::value(false))
+        .col_expr(webhook_inbox::Column::Attempts, Expr::value(0))
+        .col_expr(webhook_inbox::Column::NotBefore, Expr::value(now))
+        .filter(webhook_inbox::Column::Id.eq(id))
+        .filter(webhook_inbox::Column::Parked.eq(true))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
 /// How many deliveries wait to be applied.
 pub async fn depth<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
     webhook_inbox::Entity::find().filter(webhook_inbox::Column::Parked.eq(false)).count(db).await
