@@ -31,7 +31,7 @@ mod fake_graph;
 #[path = "../tests/support/fake_telegram.rs"]
 mod fake_telegram;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,6 @@ use sea_orm::DatabaseConnection;
 use sigap::store::{self, outbox};
 
 const TOKEN: &str = "900:LOAD-HARNESS";
-const WA_TOKEN: &str = "EAAG-LOAD";
-const APP_SECRET: &str = "load-app-secret";
 
 struct Options {
     reports: i64,
@@ -186,38 +184,21 @@ async fn burst(bin: &Path, options: &Options, reports: i64, faults: Option<Fault
 async fn webhook(bin: &Path, options: &Options) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let (url, db) = fresh(options, dir.path()).await?;
-    let graph = FakeGraph::start(WA_TOKEN, fake_graph::webhook::PHONE_NUMBER_ID).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let log = std::fs::File::create(dir.path().join("serve.log"))?;
-    let child = std::process::Command::new(bin)
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &url)
-        .env("DATA_DIR", dir.path())
-        .env("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"))
-        .env("SIGAP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WHATSAPP_API_URL", graph.api_url())
-        .env("WHATSAPP_PHONE_NUMBER_ID", fake_graph::webhook::PHONE_NUMBER_ID)
-        .env("WHATSAPP_ACCESS_TOKEN", WA_TOKEN)
-        .env("WHATSAPP_APP_SECRET", APP_SECRET)
-        .env("WHATSAPP_VERIFY_TOKEN", "load-verify")
-        .env("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_WHATSAPP_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()?;
-    let child = Service(child);
+    let graph = FakeGraph::start(crowd::WA_TOKEN, fake_graph::webhook::PHONE_NUMBER_ID).await;
+    let port = crowd::free_port();
+    let api = graph.api_url();
+    let log = dir.path().join("serve.log");
+    let child = Service(crowd::serve_whatsapp(
+        bin,
+        &url,
+        dir.path(),
+        (&api, fake_graph::webhook::PHONE_NUMBER_ID),
+        port,
+        &log,
+        &[],
+    ));
     let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
-    let address = format!("http://127.0.0.1:{port}/webhook/whatsapp");
-    let ready = Instant::now() + Duration::from_secs(30);
-    while http.get(format!("http://127.0.0.1:{port}/readyz")).send().await.map(|r| r.status().is_success()).ok()
-        != Some(true)
-    {
-        anyhow::ensure!(Instant::now() < ready, "the service did not become ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crowd::until_ready(&http, port).await;
     let total = options.rate * options.seconds;
     let interval = Duration::from_secs_f64(1.0 / options.rate as f64);
     let start = tokio::time::Instant::now() + Duration::from_millis(100);
@@ -231,18 +212,11 @@ async fn webhook(bin: &Path, options: &Options) -> anyhow::Result<()> {
             &format!("wamid.LOAD{i:012}"),
             "Internet di kantor desa mati sejak pagi",
         ))?;
-        let signature = fake_graph::webhook::sign(APP_SECRET, &body);
-        let http = http.clone();
-        let address = address.clone();
+        let signature = fake_graph::webhook::sign(crowd::WA_SECRET, &body);
+        let request = crowd::whatsapp_post(&http, port, body, signature);
         requests.spawn(async move {
             tokio::time::sleep_until(scheduled).await;
-            let answer = http
-                .post(&address)
-                .header("Content-Type", "application/json")
-                .header("X-Hub-Signature-256", signature)
-                .body(body)
-                .send()
-                .await;
+            let answer = request.send().await;
             let ok = answer.is_ok_and(|r| r.status().is_success());
             (scheduled.elapsed(), ok)
         });

@@ -47,10 +47,17 @@ pub fn chats(reporters: &[(i64, i64)]) -> Vec<i64> {
     reporters.iter().map(|(_, chat)| *chat).collect()
 }
 
-/// `sigap serve` on the fake Bot API, polling; stderr to `log`. `extra` adds or overrides
-/// settings. Per-chat pacing is lifted: the helpdesk's one chat gets a card per ticket, and
-/// Telegram's one message a second per chat would make any burst a test of patience.
-pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path, extra: &[(&str, String)]) -> Child {
+/// `sigap serve` on `listen` with nothing but the database, `DATA_DIR` and the presets set,
+/// then `channel`'s settings and `extra` (which may override); stderr to `log`.
+fn spawn(
+    bin: &Path,
+    url: &str,
+    data: &Path,
+    listen: &str,
+    log: &Path,
+    channel: &[(&str, String)],
+    extra: &[(&str, String)],
+) -> Child {
     let mut command = Command::new(bin);
     command
         .arg("serve")
@@ -59,16 +66,25 @@ pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path
         .env("DATABASE_URL", url)
         .env("DATA_DIR", data)
         .env("SIGAP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
-        .env("SIGAP_LISTEN", "127.0.0.1:0")
-        .env("TELOXIDE_TOKEN", fake.token())
-        .env("TELOXIDE_API_URL", fake.api_url())
-        .env("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_TELEGRAM_PER_SECOND", "100000")
+        .env("SIGAP_LISTEN", listen)
         .env("RUST_LOG", "warn");
-    for (name, value) in extra {
+    for (name, value) in channel.iter().chain(extra) {
         command.env(name, value);
     }
     command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+}
+
+/// `sigap serve` on the fake Bot API, polling; stderr to `log`. `extra` adds or overrides
+/// settings. Per-chat pacing is lifted: the helpdesk's one chat gets a card per ticket, and
+/// Telegram's one message a second per chat would make any burst a test of patience.
+pub fn serve(bin: &Path, url: &str, data: &Path, fake: &FakeTelegram, log: &Path, extra: &[(&str, String)]) -> Child {
+    let telegram = [
+        ("TELOXIDE_TOKEN", fake.token().to_owned()),
+        ("TELOXIDE_API_URL", fake.api_url()),
+        ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
+        ("SIGAP_TELEGRAM_PER_SECOND", "100000".to_owned()),
+    ];
+    spawn(bin, url, data, "127.0.0.1:0", log, &telegram, extra)
 }
 
 /// The Cloud API token and app secret [`serve_whatsapp`] starts the service with.
@@ -86,27 +102,16 @@ pub fn serve_whatsapp(
     log: &Path,
     extra: &[(&str, String)],
 ) -> Child {
-    let mut command = Command::new(bin);
-    command
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("DATA_DIR", data)
-        .env("SIGAP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
-        .env("SIGAP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WHATSAPP_API_URL", graph_api_url)
-        .env("WHATSAPP_PHONE_NUMBER_ID", phone_number_id)
-        .env("WHATSAPP_ACCESS_TOKEN", WA_TOKEN)
-        .env("WHATSAPP_APP_SECRET", WA_SECRET)
-        .env("WHATSAPP_VERIFY_TOKEN", "crowd-verify")
-        .env("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0")
-        .env("SIGAP_WHATSAPP_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn");
-    for (name, value) in extra {
-        command.env(name, value);
-    }
-    command.stdout(Stdio::null()).stderr(std::fs::File::create(log).unwrap()).spawn().unwrap()
+    let whatsapp = [
+        ("WHATSAPP_API_URL", graph_api_url.to_owned()),
+        ("WHATSAPP_PHONE_NUMBER_ID", phone_number_id.to_owned()),
+        ("WHATSAPP_ACCESS_TOKEN", WA_TOKEN.to_owned()),
+        ("WHATSAPP_APP_SECRET", WA_SECRET.to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", "crowd-verify".to_owned()),
+        ("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0".to_owned()),
+        ("SIGAP_WHATSAPP_PER_SECOND", "100000".to_owned()),
+    ];
+    spawn(bin, url, data, &format!("127.0.0.1:{port}"), log, &whatsapp, extra)
 }
 
 /// A free port on loopback for a service to listen on.
