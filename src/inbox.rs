@@ -172,6 +172,7 @@ impl<A: Applier> InboxWorker<A> {
             holder,
             // Short: after a crash the next process waits this out before it applies anything.
             lease: chrono::Duration::seconds(15),
+            // Senders whose deliveries are applied at the same time.
             side_by_side: 4,
             // Small passes: a pass reads its rows' bodies, and the webhook keeps arriving.
             batch: 128,
@@ -185,11 +186,6 @@ impl<A: Applier> InboxWorker<A> {
         InboxWorker { metrics, ..self }
     }
 
-    /// How many senders' deliveries are applied at the same time.
-    pub fn with_side_by_side(self, senders: usize) -> Self {
-        InboxWorker { side_by_side: senders.max(1), ..self }
-    }
-
     fn lease_name(&self) -> String {
         format!("inbox-{}", self.applier.channel().as_str())
     }
@@ -197,9 +193,9 @@ impl<A: Applier> InboxWorker<A> {
     /// Apply every delivery due at the clock's now, once; the caller holds the lease.
     pub async fn pass(&self) -> Result<Pass, sea_orm::DbErr> {
         let now = self.clock.now();
-        let rows = inbox::waiting(&self.inbox.db, self.applier.channel(), self.batch).await?;
+        let rows = inbox::waiting(&self.inbox.reader, self.applier.channel(), self.batch).await?;
         let waiting =
-            if (rows.len() as u64) < self.batch { rows.len() as u64 } else { inbox::depth(&self.inbox.db).await? };
+            if (rows.len() as u64) < self.batch { rows.len() as u64 } else { inbox::depth(&self.inbox.reader).await? };
         self.metrics.inbox_waiting.set(i64::try_from(waiting).unwrap_or(i64::MAX));
 
         let mut pass = Pass::default();

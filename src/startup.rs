@@ -91,21 +91,23 @@ impl Application {
         // Webhook deliveries are stored before they are answered; polling needs no inbox.
         let webhooks = settings.whatsapp.is_some()
             || (settings.telegram_token.is_some() && settings.telegram_webhook_url.is_some());
-        let (inbox_db, inbox_reader) = if webhooks {
+        let inbox_dbs = if webhooks {
             let inbox = store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?;
             let reader = store::inbox::open_reader(&settings.database_url(), &inbox)
                 .await
                 .context("opening the webhook inbox")?;
-            (Some(inbox), Some(reader))
+            Some((inbox, reader))
         } else {
-            (None, None)
+            None
         };
-        let whatsapp = match (&settings.whatsapp, &inbox_db) {
-            (Some(wa), Some(inbox_db)) => {
+        // Each channel gets its own handle: a delivery wakes its own channel's worker.
+        let new_inbox = |(inbox, reader): &(sea_orm::DatabaseConnection, sea_orm::DatabaseConnection)| {
+            Inbox::new(inbox.clone(), clock.clone()).with_reader(reader.clone())
+        };
+        let whatsapp = match (&settings.whatsapp, &inbox_dbs) {
+            (Some(wa), Some(dbs)) => {
                 let client = crate::channels::whatsapp::GraphClient::new(wa).context("the WhatsApp HTTP client")?;
-                // Each channel's own handle: a delivery wakes its own channel's worker.
-                let inbox = Inbox::new(inbox_db.clone(), clock.clone())
-                    .with_reader(inbox_reader.clone().unwrap_or_else(|| inbox_db.clone()));
+                let inbox = new_inbox(dbs);
                 let receiver = WhatsAppReceiver::new(
                     desk.clone(),
                     inbox.clone(),
@@ -124,7 +126,8 @@ impl Application {
         }
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
-        let mut router = routes(Ready { desk: desk.clone(), inbox: inbox_db.clone() });
+        let mut router =
+            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) });
         let mut whatsapp_inbox = None;
         if let Some((receiver, inbox)) = whatsapp {
             router = router.merge(receiver.clone().routes());
@@ -140,14 +143,13 @@ impl Application {
                     .map_err(anyhow::Error::msg)?;
                 let sop = Arc::new(desk.sop().sop.clone());
                 let updates = TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop);
-                Some(match (&settings.telegram_webhook_url, &inbox_db) {
-                    (Some(url), Some(inbox_db)) => {
+                Some(match (&settings.telegram_webhook_url, &inbox_dbs) {
+                    (Some(url), Some(dbs)) => {
                         let path = webhook::route_path(url).map_err(anyhow::Error::msg)?;
                         let configured = settings.telegram_webhook_secret.as_ref().map(|s| s.expose_secret());
                         let secret: Arc<str> = webhook::secret(configured, token).into();
                         let updates = Arc::new(updates);
-                        let inbox = Inbox::new(inbox_db.clone(), clock.clone())
-                            .with_reader(inbox_reader.clone().unwrap_or_else(|| inbox_db.clone()));
+                        let inbox = new_inbox(dbs);
                         let state = webhook::WebhookState {
                             updates: updates.clone(),
                             secret: secret.clone(),
