@@ -206,14 +206,13 @@ async fn webhook(bin: &Path, options: &Options) -> anyhow::Result<()> {
     for i in 0..total {
         let scheduled = start + interval * i as u32;
         let from = format!("62813{:08}", 10_000_000 + i);
-        let body = serde_json::to_vec(&fake_graph::webhook::text(
+        let request = crowd::whatsapp_text(
+            &http,
+            port,
             &from,
-            "Warga",
             &format!("wamid.LOAD{i:012}"),
             "Internet di kantor desa mati sejak pagi",
-        ))?;
-        let signature = fake_graph::webhook::sign(crowd::WA_SECRET, &body);
-        let request = crowd::whatsapp_post(&http, port, body, signature);
+        );
         requests.spawn(async move {
             tokio::time::sleep_until(scheduled).await;
             let answer = request.send().await;

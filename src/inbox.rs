@@ -193,10 +193,15 @@ impl<A: Applier> InboxWorker<A> {
     /// Apply every delivery due at the clock's now, once; the caller holds the lease.
     pub async fn pass(&self) -> Result<Pass, sea_orm::DbErr> {
         let now = self.clock.now();
-        let rows = inbox::waiting(&self.inbox.reader, self.applier.channel(), self.batch).await?;
-        let waiting =
-            if (rows.len() as u64) < self.batch { rows.len() as u64 } else { inbox::depth(&self.inbox.reader).await? };
-        self.metrics.inbox_waiting.set(i64::try_from(waiting).unwrap_or(i64::MAX));
+        let channel = self.applier.channel();
+        let rows = inbox::waiting(&self.inbox.reader, channel, self.batch).await?;
+        let waiting = if (rows.len() as u64) < self.batch {
+            rows.len() as u64
+        } else {
+            inbox::depth_of(&self.inbox.reader, channel).await?
+        };
+        let labels = Metrics::label("channel", channel.as_str());
+        self.metrics.inbox_waiting.get_or_create(&labels).set(i64::try_from(waiting).unwrap_or(i64::MAX));
 
         let mut pass = Pass::default();
         let mut order: Vec<Vec<InboxRow>> = Vec::new();

@@ -28,8 +28,8 @@ pub struct Metrics {
     pub delivery_takeovers: Family<Labels, Counter>,
     pub sla_reminders: Counter,
     pub sla_breaches: Counter,
-    /// Webhook deliveries stored and not yet applied, as the inbox worker last saw them.
-    pub inbox_waiting: Gauge,
+    /// Webhook deliveries stored and not yet applied, by channel, as its worker last saw them.
+    pub inbox_waiting: Family<Labels, Gauge>,
     /// Stored deliveries that failed and wait for another try, by channel.
     pub inbox_retries: Family<Labels, Counter>,
     /// Stored deliveries given up on, by channel (kept in the inbox for the admin).
@@ -58,7 +58,7 @@ impl Metrics {
             delivery_takeovers: Family::default(),
             sla_reminders: Counter::default(),
             sla_breaches: Counter::default(),
-            inbox_waiting: Gauge::default(),
+            inbox_waiting: Family::default(),
             inbox_retries: Family::default(),
             inbox_parked: Family::default(),
             outbox_depth: Gauge::default(),
@@ -87,7 +87,11 @@ impl Metrics {
         );
         registry.register("sla_reminders", "SLA reminders queued", m.sla_reminders.clone());
         registry.register("sla_breaches", "SLA breaches escalated", m.sla_breaches.clone());
-        registry.register("inbox_waiting", "Webhook deliveries stored, not yet applied", m.inbox_waiting.clone());
+        registry.register(
+            "inbox_waiting",
+            "Webhook deliveries stored, not yet applied, by channel",
+            m.inbox_waiting.clone(),
+        );
         registry.register(
             "inbox_retries",
             "Stored webhook deliveries that failed and wait for a retry, by channel",

@@ -144,15 +144,8 @@ async fn whatsapp_deliveries_answered_before_a_kill_all_take_effect_after_the_re
     let newcomers: Vec<String> = (0..NEWCOMERS).map(|i| format!("62815{:08}", 20_000_000 + i)).collect();
     let mut posts = tokio::task::JoinSet::new();
     for (i, from) in newcomers.iter().enumerate() {
-        let body = serde_json::to_vec(&fake_graph::webhook::text(
-            from,
-            "Warga",
-            &format!("wamid.CRASH{i:06}"),
-            "Internet di balai desa mati",
-        ))
-        .unwrap();
-        let signature = fake_graph::webhook::sign(crowd::WA_SECRET, &body);
-        let request = crowd::whatsapp_post(&http, port, body, signature);
+        let request =
+            crowd::whatsapp_text(&http, port, from, &format!("wamid.CRASH{i:06}"), "Internet di balai desa mati");
         posts.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
     }
     while let Some(answer) = posts.join_next().await {

@@ -109,17 +109,10 @@ async fn two_processes_take_webhook_deliveries_and_apply_each_once() {
     let newcomers: Vec<String> = (0..NEWCOMERS).map(|i| format!("62816{:08}", 30_000_000 + i)).collect();
     let mut posts = tokio::task::JoinSet::new();
     for (i, from) in newcomers.iter().enumerate() {
-        let body = serde_json::to_vec(&fake_graph::webhook::text(
-            from,
-            "Warga",
-            &format!("wamid.REPLICA{i:06}"),
-            "Internet di kantor kecamatan mati",
-        ))
-        .unwrap();
-        let signature = fake_graph::webhook::sign(crowd::WA_SECRET, &body);
+        let wamid = format!("wamid.REPLICA{i:06}");
         let targets = if i % 3 == 0 { vec![ports[i % 2], ports[(i + 1) % 2]] } else { vec![ports[i % 2]] };
         for port in targets {
-            let request = crowd::whatsapp_post(&http, port, body.clone(), signature.clone());
+            let request = crowd::whatsapp_text(&http, port, from, &wamid, "Internet di kantor kecamatan mati");
             posts.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
         }
     }

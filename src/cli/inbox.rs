@@ -4,7 +4,7 @@
 use clap::Subcommand;
 use rust_i18n::t;
 
-use super::{CliError, connect};
+use super::{CliError, connect, office_timezone};
 use crate::i18n;
 use crate::settings::Settings;
 use crate::store::inbox;
@@ -26,9 +26,7 @@ pub async fn run(cmd: InboxCommand, settings: &Settings) -> Result<(), CliError>
     let locale = settings.locale.as_str();
     let main = connect(settings).await?;
     let db = inbox::open(&settings.database_url(), &main).await.map_err(|e| CliError::new(locale, e))?;
-    let tz = crate::config::load_sop(&settings.sop, &settings.config_dir)
-        .map(|l| l.calendar.timezone())
-        .unwrap_or(chrono_tz::Asia::Jakarta);
+    let tz = office_timezone(settings);
     match cmd {
         InboxCommand::Status => {
             let waiting = inbox::depth(&db).await.map_err(|e| CliError::new(locale, e))?;

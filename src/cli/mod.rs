@@ -106,6 +106,14 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
     }
 }
 
+/// The office's time zone, for printing times; Jakarta when the SOP cannot be loaded (a
+/// listing should not fail on the SOP file).
+pub(crate) fn office_timezone(settings: &Settings) -> chrono_tz::Tz {
+    crate::config::load_sop(&settings.sop, &settings.config_dir)
+        .map(|l| l.calendar.timezone())
+        .unwrap_or(chrono_tz::Asia::Jakarta)
+}
+
 /// Connect and migrate: every command may be the first one run on a fresh install.
 pub(crate) async fn connect(settings: &Settings) -> Result<sea_orm::DatabaseConnection, CliError> {
     let locale = settings.locale.as_str();

@@ -6,7 +6,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use rust_i18n::t;
 
-use super::{CliError, connect};
+use super::{CliError, connect, office_timezone};
 use crate::i18n;
 use crate::settings::Settings;
 use crate::store::outbox;
@@ -31,9 +31,7 @@ pub enum OutboxCommand {
 pub async fn run(cmd: OutboxCommand, settings: &Settings) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
     let db = connect(settings).await?;
-    let tz = crate::config::load_sop(&settings.sop, &settings.config_dir)
-        .map(|l| l.calendar.timezone())
-        .unwrap_or(chrono_tz::Asia::Jakarta);
+    let tz = office_timezone(settings);
     match cmd {
         OutboxCommand::Status => {
             let (depth, oldest) = outbox::backlog(&db).await.map_err(|e| CliError::new(locale, e))?;

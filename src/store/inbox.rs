@@ -195,7 +195,16 @@ pub async fn unpark<C: ConnectionTrait>(db: &C, id: i64, now: DateTime<Utc>) -> 
     Ok(updated.rows_affected == 1)
 }
 
-/// How many deliveries wait to be applied.
+/// How many deliveries of `channel` wait to be applied.
+pub async fn depth_of<C: ConnectionTrait>(db: &C, channel: Channel) -> Result<u64, sea_orm::DbErr> {
+    webhook_inbox::Entity::find()
+        .filter(webhook_inbox::Column::Channel.eq(channel.as_str()))
+        .filter(webhook_inbox::Column::Parked.eq(false))
+        .count(db)
+        .await
+}
+
+/// How many deliveries wait to be applied, all channels.
 pub async fn depth<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
     webhook_inbox::Entity::find().filter(webhook_inbox::Column::Parked.eq(false)).count(db).await
 }

@@ -2,7 +2,7 @@
 //! reporters, each filing one outage report the way a phone does: one message, Lewati on the
 //! attachment question, Kirim on the summary; and the tally of what reached them and the
 //! helpdesk afterwards. Shared by the crash, fault and replica tests and the load harness
-//! (`examples/load_harness.rs`); include it next to `fake_telegram`.
+//! (`examples/load_harness.rs`); include it next to `fake_telegram` and `fake_graph`.
 
 #![allow(dead_code)]
 
@@ -15,6 +15,7 @@ use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 
+use super::fake_graph::webhook;
 use super::fake_telegram::{FakeTelegram, Recorded};
 
 /// The helpdesk's Telegram chat: every ticket's first card goes there (Kudus SOP).
@@ -130,9 +131,17 @@ pub async fn until_ready(http: &reqwest::Client, port: u16) {
     }
 }
 
-/// The request POSTing a WhatsApp delivery `body`, signed with [`WA_SECRET`] as `signature`,
-/// to the webhook of the service on `port`.
-pub fn whatsapp_post(http: &reqwest::Client, port: u16, body: Vec<u8>, signature: String) -> reqwest::RequestBuilder {
+/// The request POSTing, to the webhook of the service on `port`, a signed WhatsApp delivery:
+/// `text` from `from` as message `wamid`, as Meta sends a newcomer's first message.
+pub fn whatsapp_text(
+    http: &reqwest::Client,
+    port: u16,
+    from: &str,
+    wamid: &str,
+    text: &str,
+) -> reqwest::RequestBuilder {
+    let body = serde_json::to_vec(&webhook::text(from, "Warga", wamid, text)).unwrap();
+    let signature = webhook::sign(WA_SECRET, &body);
     http.post(format!("http://127.0.0.1:{port}/webhook/whatsapp"))
         .header("Content-Type", "application/json")
         .header("X-Hub-Signature-256", signature)
