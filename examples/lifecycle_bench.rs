@@ -11,6 +11,9 @@
 //!   cargo run --release --example lifecycle_bench -- --lifecycles 400 \
 //!       --database-url postgres://postgres@127.0.0.1:5432/sigap_bench_1
 //!
+//! `--pin-cpu auto|off|N` as `SIGAP_PIN_CPU` (default auto: one CPU on SQLite).
+//! `--trace` first runs one lifecycle printing each statement and its time.
+//!
 //! Besides the rates it prints how many statements (round trips, not counting BEGIN and
 //! COMMIT) one lifecycle took, counted with sea-orm's metric callback. Figures: BENCHMARKS.md.
 
@@ -19,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::TimeZone;
+use sigap::affinity::PinCpu;
 use sigap::clock::ManualClock;
 use sigap::domain::role::Role;
 use sigap::domain::sop::ActionKind;
@@ -27,35 +31,59 @@ use sigap::domain::workflow::Command;
 use sigap::service::{ActRequest, Helpdesk, NewReport, TicketRef};
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let mut lifecycles = 2000usize;
     let mut concurrency = 8usize;
     let mut url = None;
+    let mut trace = false;
+    let mut pin_cpu = PinCpu::Auto;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--lifecycles" => lifecycles = args.next().unwrap_or_default().parse()?,
             "--concurrency" => concurrency = args.next().unwrap_or_default().parse()?,
             "--database-url" => url = args.next(),
+            "--trace" => trace = true,
+            "--pin-cpu" => pin_cpu = args.next().unwrap_or_default().parse().map_err(anyhow::Error::msg)?,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
     let dir = tempfile::tempdir()?;
     let url = url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
+    // As `sigap` does (src/main.rs): on SQLite the process keeps to one CPU by default.
+    let pinned = sigap::affinity::pin(pin_cpu, &url);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = pinned.worker_threads() {
+        runtime.worker_threads(workers);
+    }
+    runtime.enable_all().build()?.block_on(run(lifecycles, concurrency, url, dir.path(), trace, pinned))
+}
+
+async fn run(
+    lifecycles: usize,
+    concurrency: usize,
+    url: String,
+    dir: &std::path::Path,
+    trace: bool,
+    pinned: sigap::affinity::Pinned,
+) -> anyhow::Result<()> {
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     let mut db = sigap::store::connect(&url).await?;
     sigap::store::migrate(&db).await?;
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&statements);
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::Relaxed);
+        if TRACE.load(Ordering::Relaxed) {
+            let sql = info.statement.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            println!("  {:>6.0} µs  {}", info.elapsed.as_secs_f64() * 1e6, sql.chars().take(150).collect::<String>());
+        }
     });
 
     let monday_9_wib = chrono_tz::Asia::Jakarta.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap().to_utc();
     let clock = ManualClock::new(monday_9_wib);
     let loaded = sigap::config::load_sop("kudus", std::path::Path::new("config"))?;
-    let desk = Helpdesk::new(db.clone(), Arc::new(loaded), Arc::new(clock), dir.path().to_path_buf());
+    let desk = Helpdesk::new(db.clone(), Arc::new(loaded), Arc::new(clock), dir.to_path_buf());
 
     let now = monday_9_wib;
     directory::import_orgs(
@@ -94,6 +122,13 @@ async fn main() -> anyhow::Result<()> {
     };
     let [helpdesk, kasi, kabid, tech] = [ids[0], ids[1], ids[2], ids[3]];
 
+    if trace {
+        // One lifecycle with every statement printed, before the timed run.
+        TRACE.store(true, Ordering::Relaxed);
+        lifecycle(&desk, reporters[0], helpdesk, kasi, kabid, tech).await?;
+        TRACE.store(false, Ordering::Relaxed);
+        SPENT.lock().unwrap().clear();
+    }
     let started = Instant::now();
     let statements_before = statements.load(Ordering::Relaxed);
     let per_worker = lifecycles / concurrency;
@@ -113,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     let done = per_worker * concurrency;
     let per_lifecycle = (statements.load(Ordering::Relaxed) - statements_before) as f64 / done as f64;
-    println!("backend:            {backend}");
+    println!("backend:            {backend}, running on {pinned}");
     println!("lifecycles:         {done} (create + 6 transitions), concurrency {concurrency}");
     println!("elapsed:            {elapsed:.2} s");
     println!("lifecycles/s:       {:.0}", done as f64 / elapsed);
@@ -130,11 +165,17 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Print every statement (`--trace`).
+static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Wall time per step kind, summed over all lifecycles (with concurrency it includes waits).
 static SPENT: std::sync::Mutex<std::collections::BTreeMap<String, std::time::Duration>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 fn spent_on(name: &str, took: std::time::Duration) {
+    if TRACE.load(Ordering::Relaxed) {
+        println!("{name}: {:.0} µs", took.as_secs_f64() * 1e6);
+    }
     *SPENT.lock().unwrap().entry(name.to_owned()).or_default() += took;
 }
 

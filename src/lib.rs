@@ -16,6 +16,7 @@
 
 rust_i18n::i18n!("locales", fallback = "id");
 
+pub mod affinity;
 pub mod channels;
 pub mod cli;
 pub mod clock;

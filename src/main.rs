@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use sigap::affinity::{self, PinCpu, Pinned};
 use sigap::cli::{self, Cli, Command};
 use sigap::settings::Settings;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is worth a word.
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()
@@ -31,7 +31,28 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli::run(cli.command.unwrap_or(Command::Serve), &settings).await {
+    // Before the runtime exists, so that its threads and sqlx's inherit the CPU.
+    let pinned = affinity::pin(settings.pin_cpu, &settings.database_url());
+    match (&pinned, settings.pin_cpu) {
+        (Pinned::Refused(why), PinCpu::Cpu(_)) => {
+            eprintln!("SIGAP_PIN_CPU is not valid: {why}");
+            return ExitCode::from(2);
+        }
+        (Pinned::Refused(why), _) => tracing::warn!(%why, "could not keep the process on one CPU"),
+        _ => tracing::debug!(cpus = %pinned, "CPU affinity"),
+    }
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = pinned.worker_threads() {
+        runtime.worker_threads(workers);
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli.command.unwrap_or(Command::Serve), &settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{err}");

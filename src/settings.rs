@@ -58,6 +58,8 @@ pub struct Settings {
     /// `SIGAP_COMPLAINT_ANSWER_DAYS`: working days to answer a complaint about the service
     /// before it goes to the head of office.
     pub complaint_answer_days: u32,
+    /// `SIGAP_PIN_CPU`: keep the process on one CPU (see [`crate::affinity`]).
+    pub pin_cpu: crate::affinity::PinCpu,
     /// `WHATSAPP_*`: the Cloud API; off when none is set.
     pub whatsapp: Option<crate::channels::whatsapp::WhatsAppSettings>,
 }
@@ -133,6 +135,10 @@ impl Settings {
             office_phone: get("SIGAP_OFFICE_PHONE"),
             office_logo: get("SIGAP_OFFICE_LOGO").map(PathBuf::from),
             complaint_answer_days: number(&get, "SIGAP_COMPLAINT_ANSWER_DAYS", 1)?,
+            pin_cpu: match get("SIGAP_PIN_CPU") {
+                Some(raw) => raw.parse().map_err(|reason| SettingsError::Invalid { name: "SIGAP_PIN_CPU", reason })?,
+                None => crate::affinity::PinCpu::Auto,
+            },
             whatsapp: crate::channels::whatsapp::WhatsAppSettings::from_lookup(&get)
                 .map_err(|reason| SettingsError::Invalid { name: "WHATSAPP_*", reason })?,
         })
@@ -245,5 +251,14 @@ mod tests {
     fn a_bad_listen_address_names_the_variable() {
         let err = settings(&[("SIGAP_LISTEN", "localhost")]).unwrap_err().to_string();
         assert!(err.contains("SIGAP_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn cpu_pinning_defaults_to_auto_and_a_bad_value_names_the_variable() {
+        use crate::affinity::PinCpu;
+        assert_eq!(settings(&[]).unwrap().pin_cpu, PinCpu::Auto);
+        assert_eq!(settings(&[("SIGAP_PIN_CPU", "off")]).unwrap().pin_cpu, PinCpu::Off);
+        let err = settings(&[("SIGAP_PIN_CPU", "semua")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_PIN_CPU") && err.contains("semua"), "{err}");
     }
 }

@@ -60,6 +60,19 @@ async fn two_processes_deliver_a_backlog_once_each_message() {
     while outbox::backlog(&db).await.unwrap().0 > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // SIGAP_PIN_CPU=auto: on SQLite every thread of a process (the runtime's, sqlx's) keeps
+    // to the one CPU the process started on; on PostgreSQL they keep every CPU.
+    let ours = crowd::cpus_of_threads(std::process::id())[0].clone();
+    for child in [&a, &b] {
+        let cpus = crowd::cpus_of_threads(child.id());
+        assert!(cpus.len() > 2, "{cpus:?}");
+        assert!(cpus.iter().all(|c| *c == cpus[0]), "threads on different CPUs: {cpus:?}");
+        if url.starts_with("sqlite:") && ours.contains(['-', ',']) {
+            assert!(cpus[0].parse::<usize>().is_ok(), "not kept to one CPU: {cpus:?} (the machine has {ours})");
+        } else {
+            assert_eq!(cpus[0], ours);
+        }
+    }
     crowd::stop(a);
     crowd::stop(b);
 

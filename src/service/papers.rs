@@ -41,7 +41,7 @@ impl Helpdesk {
                 photos.push((attachment, bytes));
             }
         }
-        let mut out = Vec::new();
+        let mut rendered = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {
             let pdf = documents::render(*paper, &details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
             let title =
@@ -51,10 +51,14 @@ impl Helpdesk {
                 mime: "application/pdf".into(),
                 file_name: Some(format!("{} {}.pdf", title, ticket.number)),
             };
-            let saved = attachments::save(&self.data_dir, &file)?;
-            attachments::record(txn, ticket.id, Some(event_id), None, std::slice::from_ref(&saved), now).await?;
-            let Some(row) = attachments::for_event(txn, event_id).await?.into_iter().find(|a| a.sha256 == saved.sha256)
-            else {
+            rendered.push((title, attachments::save(&self.data_dir, &file)?));
+        }
+        let files: Vec<_> = rendered.iter().map(|(_, saved)| saved.clone()).collect();
+        attachments::record(txn, ticket.id, Some(event_id), None, &files, now).await?;
+        let stored = attachments::for_event(txn, event_id).await?;
+        let mut out = Vec::new();
+        for (title, saved) in &rendered {
+            let Some(row) = stored.iter().find(|a| a.sha256 == saved.sha256) else {
                 continue;
             };
             for recipient in &recipients {

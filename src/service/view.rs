@@ -6,7 +6,10 @@ use sea_orm::ConnectionTrait;
 use super::{Helpdesk, ServiceError, TicketRef};
 use crate::domain::sla::{self, SlaReport, StepEntry};
 use crate::domain::ticket::TicketStatus;
-use crate::store::directory::{self, PersonRecord};
+use std::collections::HashMap;
+
+use crate::store::directory::PersonRecord;
+use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, EventRow, TicketRow};
 
 #[derive(Debug, Clone)]
@@ -46,25 +49,27 @@ impl Helpdesk {
                 TicketRef::Id(id) => format!("#{id}"),
             })
         })?;
-        let reporter = directory::person_record(db, ticket.reporter_id).await?;
-        let org_name = match ticket.org_id {
-            Some(id) => directory::org_by_id(db, id).await?.map(|o| o.name),
-            None => None,
-        };
-        let mut assignees = Vec::new();
-        for id in tickets::assignees(db, ticket.id).await? {
-            assignees.extend(directory::person_record(db, id).await?);
-        }
+        let assignee_ids = tickets::assignees(db, ticket.id).await?;
         let rows = tickets::events(db, ticket.id).await?;
+        // The reporter, the assignees, every actor and the organisation: one batch.
+        let mut wanted = vec![ticket.reporter_id];
+        wanted.extend(&assignee_ids);
+        wanted.extend(rows.iter().filter_map(|e| e.actor_id));
+        let mut orgs = Orgs::default();
+        orgs.want(ticket.org_id);
+        let mut people: HashMap<i64, PersonRecord> =
+            people::records(db, &wanted, &mut orgs).await?.into_iter().map(|p| (p.id, p)).collect();
+        let org_name = ticket.org_id.and_then(|id| orgs.get(id)).map(|o| o.name.clone());
+        let assignees = assignee_ids.iter().filter_map(|id| people.get(id).cloned()).collect();
         let sla = self.evaluate(&ticket, &rows, self.clock.now());
-        let mut events = Vec::with_capacity(rows.len());
-        for event in rows {
-            let actor_name = match event.actor_id {
-                Some(id) => directory::person_record(db, id).await?.map(|p| p.name),
-                None => None,
-            };
-            events.push(EventView { event, actor_name });
-        }
+        let events = rows
+            .into_iter()
+            .map(|event| {
+                let actor_name = event.actor_id.and_then(|id| people.get(&id)).map(|p| p.name.clone());
+                EventView { event, actor_name }
+            })
+            .collect();
+        let reporter = people.remove(&ticket.reporter_id);
         Ok(TicketDetails { ticket, reporter, org_name, assignees, events, sla })
     }
 

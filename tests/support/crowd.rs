@@ -148,6 +148,19 @@ pub fn whatsapp_text(
         .body(body)
 }
 
+/// The CPUs each thread of a running process may use (`Cpus_allowed_list`, as `0-1`),
+/// read from /proc: one entry per thread, so that a thread left behind shows.
+pub fn cpus_of_threads(pid: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+        if let Some(line) = status.lines().find(|l| l.starts_with("Cpus_allowed_list:")) {
+            out.push(line.trim_start_matches("Cpus_allowed_list:").trim().to_owned());
+        }
+    }
+    out
+}
+
 /// Stop with SIGTERM, as a service manager does, and wait for the exit.
 pub fn stop(mut child: Child) {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
