@@ -52,11 +52,7 @@ fn main() -> anyhow::Result<()> {
     let url = url.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()));
     // As `sigap` does (src/main.rs): on SQLite the process keeps to one CPU by default.
     let pinned = sigap::affinity::pin(pin_cpu, &url);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = pinned.worker_threads() {
-        runtime.worker_threads(workers);
-    }
-    runtime.enable_all().build()?.block_on(run(lifecycles, concurrency, url, dir.path(), trace, pinned))
+    pinned.runtime()?.block_on(run(lifecycles, concurrency, url, dir.path(), trace, pinned))
 }
 
 async fn run(

@@ -57,8 +57,17 @@ impl fmt::Display for Pinned {
 
 impl Pinned {
     /// How many worker threads the runtime should have: one when everything shares a CPU.
-    pub fn worker_threads(&self) -> Option<usize> {
+    fn worker_threads(&self) -> Option<usize> {
         matches!(self, Self::To(_)).then_some(1)
+    }
+
+    /// The async runtime for a process pinned (or not) this way.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = self.worker_threads() {
+            builder.worker_threads(workers);
+        }
+        builder.enable_all().build()
     }
 }
 

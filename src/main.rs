@@ -41,11 +41,7 @@ fn main() -> ExitCode {
         (Pinned::Refused(why), _) => tracing::warn!(%why, "could not keep the process on one CPU"),
         _ => tracing::debug!(cpus = %pinned, "CPU affinity"),
     }
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(workers) = pinned.worker_threads() {
-        runtime.worker_threads(workers);
-    }
-    let runtime = match runtime.enable_all().build() {
+    let runtime = match pinned.runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("{err}");

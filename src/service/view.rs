@@ -1,13 +1,13 @@
 //! Reading a ticket back: its fields, history and SLA state, derived from its events.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::{Helpdesk, ServiceError, TicketRef};
 use crate::domain::sla::{self, SlaReport, StepEntry};
 use crate::domain::ticket::TicketStatus;
-use std::collections::HashMap;
-
 use crate::store::directory::PersonRecord;
 use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, EventRow, TicketRow};
