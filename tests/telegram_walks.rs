@@ -224,8 +224,16 @@ async fn kudus_field_visit_with_photos_and_a_reopen() {
     assert_eq!(files.iter().filter(|a| a.mime == "application/pdf").count(), 3);
     let sent_photos = w.fake.sent_to(REPORTER).into_iter().filter(|m| m.method == "sendPhoto").count();
     assert_eq!(sent_photos, 2, "each completion photo reached the reporter");
-    let papers = w.fake.sent_to(KABID).into_iter().filter(|m| m.method == "sendDocument").count();
-    assert_eq!(papers, 1, "the Kabid got the completion report to approve");
+    let papers: Vec<_> = w.fake.sent_to(KABID).into_iter().filter(|m| m.method == "sendDocument").collect();
+    assert_eq!(papers.len(), 1, "the Kabid got the completion report to approve");
+    // The papers are kept in the database, and what the Kabid got is the stored paper.
+    let report = files.iter().rfind(|a| a.mime == "application/pdf").unwrap();
+    assert_eq!(report.stored_path, "");
+    let stored = attachments::bytes(w.desk.db(), w.desk.data_dir(), report).await.unwrap();
+    assert!(stored.starts_with(b"%PDF"));
+    let uploaded = &papers[0].files[0];
+    assert_eq!(uploaded.bytes, stored);
+    assert_eq!(uploaded.file_name.as_deref(), report.file_name.as_deref());
     w.stop().await;
 }
 

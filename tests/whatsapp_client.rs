@@ -17,7 +17,7 @@ use sigap::channels::whatsapp::client::MAX_DOWNLOAD;
 use sigap::channels::whatsapp::sender::Tap;
 use sigap::channels::whatsapp::webhook::{self as parser, Inbound, MessageKind};
 use sigap::channels::whatsapp::{GraphClient, GraphError, WhatsAppSender, WhatsAppSettings};
-use sigap::delivery::{Delivery, FileToSend, SendError, Sender};
+use sigap::delivery::{Delivery, FileContent, FileToSend, SendError, Sender};
 use sigap::domain::sop::ActionKind;
 use sigap::domain::ticket::Channel;
 use sigap::outbound::{Button, ButtonAction, OutboundMessage};
@@ -163,13 +163,12 @@ async fn a_photo_is_uploaded_then_sent_by_id_with_the_text_as_caption() {
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("bukti.jpg");
     std::fs::write(&photo, b"\xFF\xD8\xFFjpeg bytes").unwrap();
-    let report = dir.path().join("ba.pdf");
-    std::fs::write(&report, b"%PDF-1.7 report").unwrap();
     let files = vec![
-        FileToSend { attachment_id: 1, path: photo, mime: "image/jpeg".into(), file_name: None },
+        FileToSend { attachment_id: 1, content: FileContent::Path(photo), mime: "image/jpeg".into(), file_name: None },
+        // A paper SIGAP rendered comes from the database, not from a file.
         FileToSend {
             attachment_id: 2,
-            path: report,
+            content: FileContent::Bytes(b"%PDF-1.7 report".to_vec()),
             mime: "application/pdf".into(),
             file_name: Some("Berita Acara.pdf".into()),
         },

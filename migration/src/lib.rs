@@ -12,6 +12,7 @@ mod m20261123_000005_whatsapp;
 mod m20261123_000006_survey;
 mod m20261123_000007_complaints;
 mod m20261124_000001_inbox;
+mod m20261124_000002_papers;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_whatsapp::Migration),
             Box::new(m20261123_000006_survey::Migration),
             Box::new(m20261123_000007_complaints::Migration),
+            Box::new(m20261124_000002_papers::Migration),
         ]
     }
 }

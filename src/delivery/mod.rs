@@ -46,9 +46,28 @@ pub struct Sent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileToSend {
     pub attachment_id: i64,
-    pub path: PathBuf,
+    pub content: FileContent,
     pub mime: String,
     pub file_name: Option<String>,
+}
+
+/// Where the bytes of a file to send are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileContent {
+    /// A file under the data directory (what people sent).
+    Path(PathBuf),
+    /// Read from the database already (the papers SIGAP renders).
+    Bytes(Vec<u8>),
+}
+
+impl FileToSend {
+    /// The name the recipient sees: the file's own, else the last part of its path.
+    pub fn display_name(&self) -> Option<String> {
+        self.file_name.clone().or_else(|| match &self.content {
+            FileContent::Path(path) => path.file_name().map(|name| name.to_string_lossy().into_owned()),
+            FileContent::Bytes(_) => None,
+        })
+    }
 }
 
 /// How a send failed, as the platform's answer tells.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use super::{Delivery, FileToSend, Pacer, RetryPolicy, SendError, Sender};
+use super::{Delivery, FileContent, FileToSend, Pacer, RetryPolicy, SendError, Sender};
 
 /// WhatsApp's customer-service window: free-form messages only this long after the
 /// person's last message.
@@ -250,12 +250,15 @@ impl DeliveryWorker {
             let Some(found) = attachments::by_id(&self.db, *id).await? else {
                 return Ok(Err(format!("attachment #{id} does not exist")));
             };
-            files.push(FileToSend {
-                attachment_id: found.id,
-                path: self.data_dir.join(&found.stored_path),
-                mime: found.mime,
-                file_name: found.file_name,
-            });
+            let content = match attachments::content_of(&self.data_dir, &found) {
+                attachments::Content::File(path) => FileContent::Path(path),
+                attachments::Content::Database => match attachments::bytes(&self.db, &self.data_dir, &found).await {
+                    Ok(bytes) => FileContent::Bytes(bytes),
+                    Err(attachments::ReadError::Db(e)) => return Err(e),
+                    Err(other) => return Ok(Err(other.to_string())),
+                },
+            };
+            files.push(FileToSend { attachment_id: found.id, content, mime: found.mime, file_name: found.file_name });
         }
         for (i, file) in message.files.iter().enumerate() {
             let path = self.data_dir.join(&file.path);
@@ -264,7 +267,7 @@ impl DeliveryWorker {
             }
             files.push(FileToSend {
                 attachment_id: -(i as i64) - 1,
-                path,
+                content: FileContent::Path(path),
                 mime: file.mime.clone(),
                 file_name: Some(file.file_name.clone()),
             });

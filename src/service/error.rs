@@ -41,6 +41,17 @@ impl From<DirectoryError> for ServiceError {
     }
 }
 
+impl From<crate::store::attachments::ReadError> for ServiceError {
+    fn from(err: crate::store::attachments::ReadError) -> Self {
+        use crate::store::attachments::ReadError;
+        match err {
+            ReadError::Db(db) => ServiceError::Db(db),
+            ReadError::File { source, .. } => ServiceError::Io(source),
+            missing @ ReadError::Missing(_) => ServiceError::Io(std::io::Error::other(missing.to_string())),
+        }
+    }
+}
+
 impl ServiceError {
     /// The text to answer the person with, in their language.
     pub fn localized(&self, locale: &str, tz: Tz) -> String {

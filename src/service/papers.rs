@@ -1,6 +1,6 @@
 //! The SOP's papers sent in chat: when a ticket arrives at a step whose SOP entry names
-//! papers, each is rendered from the events so far, stored as the ticket's attachment, and
-//! queued as a document to everyone who got the step's card, in the same transaction as
+//! papers, each is rendered from the events so far, kept in the database as the ticket's
+//! attachment (`store::attachments::record_papers`), and queued as a document to everyone who got the step's card, in the same transaction as
 //! the move. Papers are official documents: always in Bahasa Indonesia.
 
 use rust_i18n::t;
@@ -37,30 +37,26 @@ impl Helpdesk {
         let mut photos = Vec::new();
         for attachment in attachments::for_ticket(txn, ticket.id).await? {
             if attachment.mime.starts_with("image/") {
-                let bytes = std::fs::read(self.data_dir.join(&attachment.stored_path))?;
+                let bytes = attachments::bytes(txn, &self.data_dir, &attachment).await?;
                 photos.push((attachment, bytes));
             }
         }
-        let mut rendered = Vec::with_capacity(step.papers.len());
+        let mut titles = Vec::with_capacity(step.papers.len());
+        let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {
             let pdf = documents::render(*paper, &details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
             let title =
                 t!(format!("document.title_{}", documents::kind_key(*paper)), locale = PAPER_LOCALE).into_owned();
-            let file = NewAttachment {
+            files.push(NewAttachment {
                 bytes: pdf,
                 mime: "application/pdf".into(),
                 file_name: Some(format!("{} {}.pdf", title, ticket.number)),
-            };
-            rendered.push((title, attachments::save(&self.data_dir, &file)?));
+            });
+            titles.push(title);
         }
-        let files: Vec<_> = rendered.iter().map(|(_, saved)| saved.clone()).collect();
-        attachments::record(txn, ticket.id, Some(event_id), None, &files, now).await?;
-        let stored = attachments::for_event(txn, event_id).await?;
+        let stored = attachments::record_papers(txn, ticket.id, event_id, files, now).await?;
         let mut out = Vec::new();
-        for (title, saved) in &rendered {
-            let Some(row) = stored.iter().find(|a| a.sha256 == saved.sha256) else {
-                continue;
-            };
+        for (title, row) in titles.iter().zip(&stored) {
             for recipient in &recipients {
                 let text =
                     t!("document.sent", locale = PAPER_LOCALE, title = title, number = ticket.number).into_owned();

@@ -208,7 +208,7 @@ impl Helpdesk {
 }
 
 impl Helpdesk {
-    /// A ticket's paper as PDF bytes, with its photos read from the data directory.
+    /// A ticket's paper as PDF bytes, with its photos.
     pub async fn paper(
         &self,
         which: super::TicketRef,
@@ -219,8 +219,10 @@ impl Helpdesk {
         let details = self.details(which).await?;
         let mut photos = Vec::new();
         for attachment in crate::store::attachments::for_ticket(&self.db, details.ticket.id).await? {
-            let bytes = std::fs::read(self.data_dir.join(&attachment.stored_path))?;
-            photos.push((attachment, bytes));
+            if attachment.mime.starts_with("image/") {
+                let bytes = crate::store::attachments::bytes(&self.db, &self.data_dir, &attachment).await?;
+                photos.push((attachment, bytes));
+            }
         }
         Ok(crate::documents::render(kind, &details, &photos, letterhead, &self.sop, locale))
     }

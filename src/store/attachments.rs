@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 
-use super::entity::attachment;
+use super::entity::{attachment, attachment_content};
 
 pub use attachment::Model as AttachmentRow;
 
@@ -92,6 +92,77 @@ pub async fn record<C: ConnectionTrait>(
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// Papers SIGAP rendered for `event_id`, recorded with their bytes in the database, in
+/// two statements whatever their number. A paper is small and written once; keeping it
+/// in the step's own transaction spares a file on disk per paper (creating a file is what
+/// a step with papers cost most: BENCHMARKS.md), and no paper outlives a rolled-back step.
+pub async fn record_papers<C: ConnectionTrait>(
+    txn: &C,
+    ticket_id: i64,
+    event_id: i64,
+    papers: Vec<NewAttachment>,
+    now: DateTime<Utc>,
+) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
+    if papers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = papers.iter().map(|p| attachment::ActiveModel {
+        ticket_id: Set(ticket_id),
+        event_id: Set(Some(event_id)),
+        sha256: Set(hex::encode(Sha256::digest(&p.bytes))),
+        size: Set(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX)),
+        mime: Set(p.mime.clone()),
+        file_name: Set(p.file_name.clone()),
+        stored_path: Set(String::new()),
+        uploaded_by: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    let mut stored = attachment::Entity::insert_many(rows).exec_with_returning(txn).await?;
+    stored.sort_by_key(|row| row.id);
+    // Rows come back in insertion order once sorted by id: pair them with their bytes.
+    let contents = stored
+        .iter()
+        .zip(papers)
+        .map(|(row, paper)| attachment_content::ActiveModel { attachment_id: Set(row.id), bytes: Set(paper.bytes) });
+    attachment_content::Entity::insert_many(contents).exec_without_returning(txn).await?;
+    Ok(stored)
+}
+
+/// Why an attachment's bytes could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error("attachment #{id}: {source}")]
+    File { id: i64, source: std::io::Error },
+    #[error("attachment #{0} has no stored bytes")]
+    Missing(i64),
+}
+
+/// Where an attachment's bytes are: a file under the data directory, or the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    File(PathBuf),
+    Database,
+}
+
+pub fn content_of(data_dir: &Path, row: &AttachmentRow) -> Content {
+    if row.stored_path.is_empty() { Content::Database } else { Content::File(data_dir.join(&row.stored_path)) }
+}
+
+/// The bytes of an attachment, wherever they are kept.
+pub async fn bytes<C: ConnectionTrait>(db: &C, data_dir: &Path, row: &AttachmentRow) -> Result<Vec<u8>, ReadError> {
+    match content_of(data_dir, row) {
+        Content::File(path) => std::fs::read(path).map_err(|source| ReadError::File { id: row.id, source }),
+        Content::Database => attachment_content::Entity::find_by_id(row.id)
+            .one(db)
+            .await?
+            .map(|c| c.bytes)
+            .ok_or(ReadError::Missing(row.id)),
+    }
 }
 
 pub async fn for_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sigap::clock::Clock;
-use sigap::delivery::{Delivery, DeliveryWorker, RetryPolicy, SendError, Sender, Sent, Step};
+use sigap::delivery::{Delivery, DeliveryWorker, FileContent, RetryPolicy, SendError, Sender, Sent, Step};
 use sigap::domain::sop::ActionKind;
 use sigap::domain::ticket::Channel;
 use sigap::store::outbox;
@@ -255,6 +255,13 @@ async fn the_confirm_card_carries_the_completion_photo_as_a_file() {
     let sent = fake.sent.lock().unwrap();
     let card = sent.iter().find(|d| d.address == "tg-reporter" && !d.message.buttons.is_empty()).expect("confirm card");
     assert_eq!(card.files.len(), 1);
-    assert_eq!(std::fs::read(&card.files[0].path).unwrap(), b"jpeg: kabel baru");
+    let FileContent::Path(photo) = &card.files[0].content else { panic!("a photo is a file: {:?}", card.files[0]) };
+    assert_eq!(std::fs::read(photo).unwrap(), b"jpeg: kabel baru");
     assert_eq!(card.files[0].mime, "image/jpeg");
+    // The Berita Acara sent beside it comes out of the database.
+    let paper =
+        sent.iter().flat_map(|d| &d.files).find(|f| f.mime == "application/pdf").expect("the Berita Acara was sent");
+    let FileContent::Bytes(pdf) = &paper.content else { panic!("a paper is read from the database: {paper:?}") };
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(paper.file_name.as_deref().is_some_and(|name| name.ends_with(".pdf")));
 }

@@ -134,6 +134,14 @@ async fn kudus_remote_branch_closes_without_a_photo() {
     // No photo; the papers Kudus names: the Berita Acara at konfirmasi, the report for the Kabid.
     let files = attachments::for_ticket(&t.db, id).await.unwrap();
     assert_eq!(files.iter().map(|a| a.mime.as_str()).collect::<Vec<_>>(), ["application/pdf", "application/pdf"]);
+    // Kept in the database with the step that produced them: no file under DATA_DIR.
+    for paper in &files {
+        assert_eq!(paper.stored_path, "");
+        let bytes = attachments::bytes(&t.db, &t.data_dir(), paper).await.unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        assert_eq!(i64::try_from(bytes.len()).unwrap(), paper.size);
+    }
+    assert!(!t.data_dir().join("attachments").exists());
     let papers: Vec<_> = t.outbox(id).await.into_iter().filter(|r| r.kind == "paper").collect();
     assert_eq!(papers.iter().map(|r| r.address.as_str()).collect::<Vec<_>>(), ["tg-reporter", "tg-kabid"]);
     assert_eq!(

@@ -14,7 +14,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use crate::channels::callback::CallbackCodec;
-use crate::delivery::{Delivery, SendError, Sender, Sent};
+use crate::delivery::{Delivery, FileContent, SendError, Sender, Sent};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 
@@ -174,9 +174,12 @@ impl Sender for TelegramSender {
         let keyboard = self.keyboard(delivery)?;
         // Files first, so the buttons under the text are the last thing in the chat.
         for file in &delivery.files {
-            let mut input = InputFile::file(&file.path);
-            if let Some(name) = &file.file_name {
-                input = input.file_name(name.clone());
+            let mut input = match &file.content {
+                FileContent::Path(path) => InputFile::file(path),
+                FileContent::Bytes(bytes) => InputFile::memory(bytes.clone()),
+            };
+            if let Some(name) = file.display_name() {
+                input = input.file_name(name);
             }
             let sent = if file.mime.starts_with("image/") {
                 self.bot.send_photo(chat, input).await.map(drop)

@@ -14,7 +14,7 @@ use super::client::GraphClient;
 use super::error::{GraphError, PAIR_RATE_LIMIT};
 use super::settings::Templates;
 use crate::channels::telegram::sender::split_text;
-use crate::delivery::{Delivery, FileToSend, SendError, Sender, Sent};
+use crate::delivery::{Delivery, FileContent, FileToSend, SendError, Sender, Sent};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::ticket::Channel;
 use crate::outbound::{ButtonAction, kind};
@@ -87,14 +87,18 @@ impl WhatsAppSender {
     }
 
     async fn upload(&self, file: &FileToSend) -> Result<Uploaded, SendError> {
-        let path = file.path.clone();
-        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
-            .await
-            .map_err(|e| SendError::Retry { after: None, reason: format!("reading a file: {e}") })?
-            .map_err(|e| SendError::Permanent { reason: format!("{}: {e}", file.path.display()) })?;
+        let bytes = match &file.content {
+            FileContent::Bytes(bytes) => bytes.clone(),
+            FileContent::Path(path) => {
+                let owned = path.clone();
+                tokio::task::spawn_blocking(move || std::fs::read(owned))
+                    .await
+                    .map_err(|e| SendError::Retry { after: None, reason: format!("reading a file: {e}") })?
+                    .map_err(|e| SendError::Permanent { reason: format!("{}: {e}", path.display()) })?
+            }
+        };
         let inline = matches!(file.mime.as_str(), "image/jpeg" | "image/png") && bytes.len() <= MAX_IMAGE;
-        let file_name =
-            file.file_name.clone().or_else(|| file.path.file_name().map(|name| name.to_string_lossy().into_owned()));
+        let file_name = file.display_name();
         let media_id = self
             .client
             .upload_media(bytes, &file.mime, file_name.as_deref().unwrap_or("file"))

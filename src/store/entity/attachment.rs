@@ -14,7 +14,8 @@ pub struct Model {
     pub size: i64,
     pub mime: String,
     pub file_name: Option<String>,
-    /// Relative to DATA_DIR.
+    /// Relative to DATA_DIR; empty when the bytes are kept in `attachment_contents` (the
+    /// papers SIGAP renders): read them with `store::attachments::bytes`.
     pub stored_path: String,
     pub uploaded_by: Option<i64>,
     pub created_at: DateTimeUtc,

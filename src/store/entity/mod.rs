@@ -2,6 +2,7 @@
 //! live in [`crate::domain`] and the store converts at its boundary.
 
 pub mod attachment;
+pub mod attachment_content;
 pub mod chat_window;
 pub mod conversation;
 pub mod identity;
