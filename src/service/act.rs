@@ -180,7 +180,8 @@ impl Helpdesk {
         } else {
             Vec::new()
         };
-        let overall_due = self.sla_of(&txn, &after, now).await?.overall_due;
+        let events = tickets::events(&txn, row.id).await?;
+        let overall_due = self.evaluate(&after, &events, now).overall_due;
         let ctx = notify::Context {
             desk: self,
             ticket: &after,
@@ -207,9 +208,16 @@ impl Helpdesk {
         if transition.status == TicketStatus::Open
             && transition.to_step != transition.from_step
             && let Some(step) = sop.step(&transition.to_step)
+            && !step.papers.is_empty()
         {
-            let papers = self.papers_for(&txn, &after, step, event.id, &messages, now).await?;
-            messages.extend(papers);
+            // The papers name everyone who acted so far: the few not read yet, in one batch.
+            let missing: Vec<i64> =
+                events.iter().filter_map(|e| e.actor_id).filter(|id| !known.contains_key(id)).collect();
+            if !missing.is_empty() {
+                known.extend(by_id(people::records(&txn, &missing, &mut orgs).await?));
+            }
+            let details = self.details_from(after.clone(), &assignee_ids, events, &known, &orgs, now);
+            messages.extend(self.papers_for(&txn, &details, step, event.id, &messages, now).await?);
         }
         if transition.kind == crate::domain::sop::ActionKind::Confirm && actor.id == reporter.id {
             messages.extend(self.start_survey(&txn, &reporter, row.id, &row.number, now).await?);

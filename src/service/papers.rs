@@ -6,13 +6,13 @@
 use rust_i18n::t;
 use sea_orm::DatabaseTransaction;
 
-use super::{Helpdesk, ServiceError, TicketRef};
+use super::view::TicketDetails;
+use super::{Helpdesk, ServiceError};
 use crate::documents;
 use crate::domain::sop::Step;
 use crate::outbound::{OutboundMessage, kind};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::outbox::NewOutbound;
-use crate::store::tickets::TicketRow;
 
 /// The language of the papers.
 const PAPER_LOCALE: &str = "id";
@@ -22,18 +22,18 @@ impl Helpdesk {
     pub(super) async fn papers_for(
         &self,
         txn: &DatabaseTransaction,
-        ticket: &TicketRow,
+        details: &TicketDetails,
         step: &Step,
         event_id: i64,
         queued: &[NewOutbound],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<NewOutbound>, ServiceError> {
+        let ticket = &details.ticket;
         let recipients: Vec<&NewOutbound> =
             queued.iter().filter(|m| m.kind == kind::CARD && m.ticket_id == Some(ticket.id)).collect();
         if step.papers.is_empty() || recipients.is_empty() {
             return Ok(Vec::new());
         }
-        let details = self.details_on(txn, TicketRef::Id(ticket.id)).await?;
         let mut photos = Vec::new();
         for attachment in attachments::for_ticket(txn, ticket.id).await? {
             if attachment.mime.starts_with("image/") {
@@ -44,7 +44,7 @@ impl Helpdesk {
         let mut titles = Vec::with_capacity(step.papers.len());
         let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {
-            let pdf = documents::render(*paper, &details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
+            let pdf = documents::render(*paper, details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
             let title =
                 t!(format!("document.title_{}", documents::kind_key(*paper)), locale = PAPER_LOCALE).into_owned();
             files.push(NewAttachment {

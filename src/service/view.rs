@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 
 use super::{Helpdesk, ServiceError, TicketRef};
 use crate::domain::sla::{self, SlaReport, StepEntry};
@@ -30,15 +29,7 @@ pub struct TicketDetails {
 
 impl Helpdesk {
     pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
-        self.details_on(&self.db, which).await
-    }
-
-    /// [`Helpdesk::details`] read through `db` (a transaction that just changed the ticket).
-    pub(super) async fn details_on<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        which: TicketRef,
-    ) -> Result<TicketDetails, ServiceError> {
+        let db = &self.db;
         let ticket = match which {
             TicketRef::Number(n) => tickets::by_number(db, n).await?,
             TicketRef::Id(id) => tickets::by_id(db, id).await?,
@@ -57,33 +48,37 @@ impl Helpdesk {
         wanted.extend(rows.iter().filter_map(|e| e.actor_id));
         let mut orgs = Orgs::default();
         orgs.want(ticket.org_id);
-        let mut people: HashMap<i64, PersonRecord> =
+        let people: HashMap<i64, PersonRecord> =
             people::records(db, &wanted, &mut orgs).await?.into_iter().map(|p| (p.id, p)).collect();
+        Ok(self.details_from(ticket, &assignee_ids, rows, &people, &orgs, self.clock.now()))
+    }
+
+    /// A ticket's details from rows already read: `people` holds the reporter, the assignees
+    /// and every actor of `events`, and `orgs` the ticket's organisation.
+    pub(super) fn details_from(
+        &self,
+        ticket: TicketRow,
+        assignee_ids: &[i64],
+        events: Vec<EventRow>,
+        people: &HashMap<i64, PersonRecord>,
+        orgs: &Orgs,
+        now: DateTime<Utc>,
+    ) -> TicketDetails {
         let org_name = ticket.org_id.and_then(|id| orgs.get(id)).map(|o| o.name.clone());
         let assignees = assignee_ids.iter().filter_map(|id| people.get(id).cloned()).collect();
-        let sla = self.evaluate(&ticket, &rows, self.clock.now());
-        let events = rows
+        let sla = self.evaluate(&ticket, &events, now);
+        let events = events
             .into_iter()
             .map(|event| {
                 let actor_name = event.actor_id.and_then(|id| people.get(&id)).map(|p| p.name.clone());
                 EventView { event, actor_name }
             })
             .collect();
-        let reporter = people.remove(&ticket.reporter_id);
-        Ok(TicketDetails { ticket, reporter, org_name, assignees, events, sla })
+        let reporter = people.get(&ticket.reporter_id).cloned();
+        TicketDetails { ticket, reporter, org_name, assignees, events, sla }
     }
 
     /// The SLA state of a ticket at `now`, from its event log.
-    pub async fn sla_of<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        ticket: &TicketRow,
-        now: DateTime<Utc>,
-    ) -> Result<SlaReport, ServiceError> {
-        let rows = tickets::events(db, ticket.id).await?;
-        Ok(self.evaluate(ticket, &rows, now))
-    }
-
     pub(super) fn evaluate(&self, ticket: &TicketRow, events: &[EventRow], now: DateTime<Utc>) -> SlaReport {
         let entries = step_entries(events);
         let ended = (ticket.status != TicketStatus::Open.as_str()).then_some(ticket.ended_at).flatten();

@@ -7,7 +7,7 @@ use std::process::Command;
 use sigap::documents::{Kind, Letterhead};
 use sigap::domain::sop::ActionKind;
 use sigap::service::TicketRef;
-use sigap::store::attachments::NewAttachment;
+use sigap::store::attachments::{self, NewAttachment};
 
 use crate::helpers::{TestDesk, spawn};
 
@@ -111,6 +111,34 @@ async fn the_three_papers_of_a_replacement_name_the_ticket_people_and_timings() 
     assert!(replacement.contains("BERITA ACARA PENGAJUAN PENGGANTIAN PERANGKAT"), "{replacement}");
     assert!(replacement.contains("Switch 24 port") && replacement.contains("Mati total kena petir"), "{replacement}");
     assert!(replacement.contains("Agus Teknisi"), "{replacement}");
+}
+
+#[tokio::test]
+async fn the_papers_sent_at_each_step_name_everyone_who_acted_before_it() {
+    let t = spawn("tebing-tinggi").await;
+    let id = replaced_and_confirmed(&t).await;
+    let number = t.ticket(id).await.number;
+    let dir = tempfile::tempdir().unwrap();
+    // Rendered inside the steps' transactions and kept in the database: the replacement
+    // request, the Berita Acara at confirmation, and the completion report for review.
+    let papers: Vec<_> =
+        attachments::for_ticket(&t.db, id).await.unwrap().into_iter().filter(|a| a.mime == "application/pdf").collect();
+    assert_eq!(papers.len(), 3, "{papers:?}");
+    let mut texts = Vec::new();
+    for (i, paper) in papers.iter().enumerate() {
+        let bytes = attachments::bytes(&t.db, &t.data_dir(), paper).await.unwrap();
+        texts.push(text_of(&bytes, dir.path(), &format!("sent-{i}")));
+    }
+    for text in &texts {
+        assert!(text.contains(&number) && text.contains("Sari Pelapor"), "{text}");
+    }
+    assert!(texts[0].contains("BERITA ACARA PENGAJUAN PENGGANTIAN PERANGKAT"), "{}", texts[0]);
+    assert!(texts[1].contains("BERITA ACARA PEKERJAAN") && texts[1].contains("( Agus Teknisi )"), "{}", texts[1]);
+    // The Kadis and the Kabid acted long before the report, and are named in it.
+    assert!(texts[2].contains("LAPORAN PENYELESAIAN GANGGUAN JARINGAN"), "{}", texts[2]);
+    assert!(texts[2].contains("Kepala Dinas memberikan disposisi: Dewi Kadis"), "{}", texts[2]);
+    assert!(texts[2].contains("Bambang Kabid meneruskan"), "{}", texts[2]);
+    assert!(texts[2].contains("Kepala Seksi menugaskan staf/tim data center: Kurnia Kasi"), "{}", texts[2]);
 }
 
 #[tokio::test]
