@@ -1,7 +1,8 @@
 //! The SOP's papers sent in chat: when a ticket arrives at a step whose SOP entry names
 //! papers, each is rendered from the events so far, kept in the database as the ticket's
-//! attachment (`store::attachments::record_papers`), and queued as a document to everyone who got the step's card, in the same transaction as
-//! the move. Papers are official documents: always in Bahasa Indonesia.
+//! attachment (`store::attachments::record_papers`), and queued as a document to everyone
+//! who got the step's card, in the same transaction as the move. Papers are official
+//! documents: always in Bahasa Indonesia.
 
 use rust_i18n::t;
 use sea_orm::DatabaseTransaction;

@@ -2,6 +2,8 @@
 //! `DATA_DIR/attachments/` (the same photo sent twice is stored once on disk); each event
 //! that brought a file gets its own row, written in the event's transaction, so a
 //! technician's completion photo is linked to the resolve even if the reporter sent it first.
+//! The papers SIGAP renders itself are not files: their bytes are kept in the database
+//! ([`record_papers`]); [`bytes`] reads an attachment from wherever it is kept.
 
 use std::path::{Path, PathBuf};
 
