@@ -252,10 +252,9 @@ impl DeliveryWorker {
             };
             let content = match attachments::content_of(&self.data_dir, &found) {
                 attachments::Content::File(path) => FileContent::Path(path),
-                attachments::Content::Database => match attachments::bytes(&self.db, &self.data_dir, &found).await {
-                    Ok(bytes) => FileContent::Bytes(bytes),
-                    Err(attachments::ReadError::Db(e)) => return Err(e),
-                    Err(other) => return Ok(Err(other.to_string())),
+                attachments::Content::Database => match attachments::stored_bytes(&self.db, found.id).await? {
+                    Some(bytes) => FileContent::Bytes(bytes),
+                    None => return Ok(Err(format!("attachment #{} has no stored bytes", found.id))),
                 },
             };
             files.push(FileToSend { attachment_id: found.id, content, mime: found.mime, file_name: found.file_name });

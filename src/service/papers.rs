@@ -35,13 +35,7 @@ impl Helpdesk {
         if step.papers.is_empty() || recipients.is_empty() {
             return Ok(Vec::new());
         }
-        let mut photos = Vec::new();
-        for attachment in attachments::for_ticket(txn, ticket.id).await? {
-            if attachment.mime.starts_with("image/") {
-                let bytes = attachments::bytes(txn, &self.data_dir, &attachment).await?;
-                photos.push((attachment, bytes));
-            }
-        }
+        let photos = attachments::photos_of(txn, &self.data_dir, ticket.id).await?;
         let mut titles = Vec::with_capacity(step.papers.len());
         let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {

@@ -217,13 +217,7 @@ impl Helpdesk {
         locale: &str,
     ) -> Result<Vec<u8>, ServiceError> {
         let details = self.details(which).await?;
-        let mut photos = Vec::new();
-        for attachment in crate::store::attachments::for_ticket(&self.db, details.ticket.id).await? {
-            if attachment.mime.starts_with("image/") {
-                let bytes = crate::store::attachments::bytes(&self.db, &self.data_dir, &attachment).await?;
-                photos.push((attachment, bytes));
-            }
-        }
+        let photos = crate::store::attachments::photos_of(&self.db, &self.data_dir, details.ticket.id).await?;
         Ok(crate::documents::render(kind, &details, &photos, letterhead, &self.sop, locale))
     }
 }

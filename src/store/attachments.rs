@@ -45,7 +45,7 @@ pub struct SavedFile {
 /// Write the file under `data_dir` by its hash. Written before the database transaction:
 /// a file without a row is harmless and reused on retry; a row without a file would not be.
 pub fn save(data_dir: &Path, file: &NewAttachment) -> std::io::Result<SavedFile> {
-    let sha = hex::encode(Sha256::digest(&file.bytes));
+    let (sha, size) = fingerprint(&file.bytes);
     let relative = PathBuf::from("attachments").join(&sha[..2]).join(&sha);
     let full = data_dir.join(&relative);
     if !full.exists() {
@@ -59,11 +59,16 @@ pub fn save(data_dir: &Path, file: &NewAttachment) -> std::io::Result<SavedFile>
     }
     Ok(SavedFile {
         sha256: sha,
-        size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+        size,
         mime: file.mime.clone(),
         file_name: file.file_name.clone(),
         stored_path: relative.to_string_lossy().into_owned(),
     })
+}
+
+/// The hex SHA-256 and the size of a file's bytes, as its row records them.
+fn fingerprint(bytes: &[u8]) -> (String, i64) {
+    (hex::encode(Sha256::digest(bytes)), i64::try_from(bytes.len()).unwrap_or(i64::MAX))
 }
 
 pub async fn record<C: ConnectionTrait>(
@@ -110,17 +115,20 @@ pub async fn record_papers<C: ConnectionTrait>(
     if papers.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = papers.iter().map(|p| attachment::ActiveModel {
-        ticket_id: Set(ticket_id),
-        event_id: Set(Some(event_id)),
-        sha256: Set(hex::encode(Sha256::digest(&p.bytes))),
-        size: Set(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX)),
-        mime: Set(p.mime.clone()),
-        file_name: Set(p.file_name.clone()),
-        stored_path: Set(String::new()),
-        uploaded_by: Set(None),
-        created_at: Set(now),
-        ..Default::default()
+    let rows = papers.iter().map(|p| {
+        let (sha256, size) = fingerprint(&p.bytes);
+        attachment::ActiveModel {
+            ticket_id: Set(ticket_id),
+            event_id: Set(Some(event_id)),
+            sha256: Set(sha256),
+            size: Set(size),
+            mime: Set(p.mime.clone()),
+            file_name: Set(p.file_name.clone()),
+            stored_path: Set(String::new()),
+            uploaded_by: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
     });
     let mut stored = attachment::Entity::insert_many(rows).exec_with_returning(txn).await?;
     stored.sort_by_key(|row| row.id);
@@ -155,16 +163,33 @@ pub fn content_of(data_dir: &Path, row: &AttachmentRow) -> Content {
     if row.stored_path.is_empty() { Content::Database } else { Content::File(data_dir.join(&row.stored_path)) }
 }
 
+/// The bytes kept in the database for attachment `id`, if any.
+pub async fn stored_bytes<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Vec<u8>>, sea_orm::DbErr> {
+    Ok(attachment_content::Entity::find_by_id(id).one(db).await?.map(|c| c.bytes))
+}
+
 /// The bytes of an attachment, wherever they are kept.
 pub async fn bytes<C: ConnectionTrait>(db: &C, data_dir: &Path, row: &AttachmentRow) -> Result<Vec<u8>, ReadError> {
     match content_of(data_dir, row) {
         Content::File(path) => std::fs::read(path).map_err(|source| ReadError::File { id: row.id, source }),
-        Content::Database => attachment_content::Entity::find_by_id(row.id)
-            .one(db)
-            .await?
-            .map(|c| c.bytes)
-            .ok_or(ReadError::Missing(row.id)),
+        Content::Database => stored_bytes(db, row.id).await?.ok_or(ReadError::Missing(row.id)),
     }
+}
+
+/// A ticket's photos with their bytes, oldest first: what its papers show.
+pub async fn photos_of<C: ConnectionTrait>(
+    db: &C,
+    data_dir: &Path,
+    ticket_id: i64,
+) -> Result<Vec<(AttachmentRow, Vec<u8>)>, ReadError> {
+    let mut photos = Vec::new();
+    for attachment in for_ticket(db, ticket_id).await? {
+        if attachment.mime.starts_with("image/") {
+            let bytes = bytes(db, data_dir, &attachment).await?;
+            photos.push((attachment, bytes));
+        }
+    }
+    Ok(photos)
 }
 
 pub async fn for_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
