@@ -97,12 +97,14 @@ impl Helpdesk {
         {
             return Err(ServiceError::Duplicate);
         }
-        let row = match request.ticket {
-            TicketRef::Number(n) => tickets::by_number(&txn, n).await?,
-            TicketRef::Id(id) => tickets::by_id(&txn, id).await?,
-        }
-        .ok_or_else(|| ServiceError::NotFound(describe(request.ticket)))?;
-        let before = tickets::snapshot(&row, tickets::assignees(&txn, row.id).await?);
+        let find = match request.ticket {
+            TicketRef::Number(n) => tickets::Find::Number(n),
+            TicketRef::Id(id) => tickets::Find::Id(id),
+        };
+        let (row, assignees) = tickets::with_assignees(&txn, find)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(describe(request.ticket)))?;
+        let before = tickets::snapshot(&row, assignees);
         // Everyone this change may name, and the ticket's organisation, in one batch.
         let mut orgs = Orgs::default();
         orgs.want(row.org_id);

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::entity::{identity, organisation, person, person_role};
@@ -289,15 +289,14 @@ pub async fn person_by_identity<C: ConnectionTrait>(
     channel: Channel,
     address: &str,
 ) -> Result<Option<PersonRecord>, DirectoryError> {
-    let found = identity::Entity::find()
-        .filter(identity::Column::Channel.eq(channel.as_str()))
-        .filter(identity::Column::Address.eq(address))
-        .one(db)
-        .await?;
-    match found {
-        Some(identity) => person_record(db, identity.person_id).await,
-        None => Ok(None),
-    }
+    let owner = Query::select()
+        .column(identity::Column::PersonId)
+        .from(identity::Entity)
+        .and_where(identity::Column::Channel.eq(channel.as_str()))
+        .and_where(identity::Column::Address.eq(address))
+        .to_owned();
+    let wanted = Condition::all().add(person::Column::Id.in_subquery(owner));
+    Ok(people::fetch(db, wanted, &mut Orgs::default()).await?.pop())
 }
 
 /// Everyone who holds a role other than reporter, active or not.
@@ -307,12 +306,7 @@ pub async fn staff<C: ConnectionTrait>(db: &C) -> Result<Vec<PersonRecord>, Dire
         .from(person_role::Entity)
         .and_where(person_role::Column::Role.ne(Role::Reporter.as_str()))
         .to_owned();
-    let found = person::Entity::find()
-        .filter(person::Column::Id.in_subquery(staff))
-        .order_by_asc(person::Column::Id)
-        .all(db)
-        .await?;
-    people::complete(db, found, &mut Orgs::default()).await
+    people::fetch(db, Condition::all().add(person::Column::Id.in_subquery(staff)), &mut Orgs::default()).await
 }
 
 /// Active people holding `role`.

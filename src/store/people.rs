@@ -1,12 +1,13 @@
 //! Batched person lookups: any number of people, with their roles, identities and
-//! organisation codes, in at most four queries (persons, roles, identities, organisations),
-//! instead of four per person. Each query is a round trip, and a round trip is what a ticket
-//! transaction pays for most (see BENCHMARKS.md).
+//! organisations, in one query, instead of four per person. Each query is a round trip,
+//! and a round trip is what a ticket transaction pays for most (see BENCHMARKS.md).
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+};
 
 use super::directory::{DirectoryError, PersonRecord};
 use super::entity::{identity, organisation, person, person_role};
@@ -57,13 +58,11 @@ pub async fn records<C: ConnectionTrait>(
         orgs.load(db).await?;
         return Ok(Vec::new());
     }
-    let found =
-        person::Entity::find().filter(person::Column::Id.is_in(ids)).order_by_asc(person::Column::Id).all(db).await?;
-    complete(db, found, orgs).await
+    fetch(db, Condition::all().add(person::Column::Id.is_in(ids)), orgs).await
 }
 
 /// [`records`] of `ids` together with the active holders of any of `roles`, in the same
-/// queries, ordered by id: for when the audience of a change can be guessed before it is
+/// query, ordered by id: for when the audience of a change can be guessed before it is
 /// decided.
 pub async fn records_and_holders<C: ConnectionTrait>(
     db: &C,
@@ -74,20 +73,10 @@ pub async fn records_and_holders<C: ConnectionTrait>(
     if roles.is_empty() {
         return records(db, ids, orgs).await;
     }
-    let holding = Query::select()
-        .column(person_role::Column::PersonId)
-        .from(person_role::Entity)
-        .and_where(person_role::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
-        .to_owned();
-    let found =
-        person::Entity::find()
-            .filter(Condition::any().add(person::Column::Id.is_in(ids.iter().copied())).add(
-                Condition::all().add(person::Column::Active.eq(true)).add(person::Column::Id.in_subquery(holding)),
-            ))
-            .order_by_asc(person::Column::Id)
-            .all(db)
-            .await?;
-    complete(db, found, orgs).await
+    let wanted = Condition::any()
+        .add(person::Column::Id.is_in(ids.iter().copied()))
+        .add(Condition::all().add(person::Column::Active.eq(true)).add(person::Column::Id.in_subquery(holding(roles))));
+    fetch(db, wanted, orgs).await
 }
 
 /// Active people holding any of `roles`, ordered by id.
@@ -100,70 +89,104 @@ pub async fn holders_of_any<C: ConnectionTrait>(
         orgs.load(db).await?;
         return Ok(Vec::new());
     }
-    let holding = Query::select()
+    let wanted =
+        Condition::all().add(person::Column::Active.eq(true)).add(person::Column::Id.in_subquery(holding(roles)));
+    fetch(db, wanted, orgs).await
+}
+
+/// Ids of the people holding any of `roles`, as a subquery.
+fn holding(roles: &[Role]) -> SelectStatement {
+    Query::select()
         .column(person_role::Column::PersonId)
         .from(person_role::Entity)
         .and_where(person_role::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
-        .to_owned();
-    let found = person::Entity::find()
-        .filter(person::Column::Active.eq(true))
-        .filter(person::Column::Id.in_subquery(holding))
-        .order_by_asc(person::Column::Id)
-        .all(db)
-        .await?;
-    complete(db, found, orgs).await
+        .to_owned()
 }
 
-/// Roles, identities and organisation codes for `found`, one query each.
-pub(super) async fn complete<C: ConnectionTrait>(
+/// The people matching `wanted` (a condition on `persons`), ordered by id, with their roles,
+/// identities and organisation, in one query: each person joined to their roles, their
+/// identities and their organisation, a row per (role, identity) pair. People have a role or
+/// two and an identity or two, so the few repeated rows cost far less than the three more
+/// round trips separate queries took. Organisations wanted in `orgs` that none of these
+/// people belongs to are read after, in one more query, only if there are any.
+pub(super) async fn fetch<C: ConnectionTrait>(
     db: &C,
-    found: Vec<person::Model>,
+    wanted: Condition,
     orgs: &mut Orgs,
 ) -> Result<Vec<PersonRecord>, DirectoryError> {
-    for p in &found {
-        orgs.want(p.org_id);
+    let mut query = Query::select();
+    query.from(person::Entity);
+    for column in person::Column::iter() {
+        query.expr_as(Expr::col((person::Entity, column)), format!("p_{}", column.as_str()));
     }
-    if found.is_empty() {
-        orgs.load(db).await?;
-        return Ok(Vec::new());
+    for column in organisation::Column::iter() {
+        query.expr_as(Expr::col((organisation::Entity, column)), format!("o_{}", column.as_str()));
     }
-    let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
-    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
-    for r in person_role::Entity::find()
-        .filter(person_role::Column::PersonId.is_in(ids.clone()))
-        .order_by_asc(person_role::Column::PersonId)
-        .order_by_asc(person_role::Column::Role)
-        .all(db)
-        .await?
-    {
-        if let Ok(role) = r.role.parse::<Role>() {
-            roles.entry(r.person_id).or_default().push(role);
+    query
+        .expr_as(Expr::col((person_role::Entity, person_role::Column::Role)), "r_role")
+        .expr_as(Expr::col((identity::Entity, identity::Column::Id)), "i_id")
+        .expr_as(Expr::col((identity::Entity, identity::Column::Channel)), "i_channel")
+        .expr_as(Expr::col((identity::Entity, identity::Column::Address)), "i_address")
+        .left_join(
+            person_role::Entity,
+            Expr::col((person_role::Entity, person_role::Column::PersonId))
+                .equals((person::Entity, person::Column::Id)),
+        )
+        .left_join(
+            identity::Entity,
+            Expr::col((identity::Entity, identity::Column::PersonId)).equals((person::Entity, person::Column::Id)),
+        )
+        .left_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id)).equals((person::Entity, person::Column::OrgId)),
+        )
+        .cond_where(wanted)
+        .order_by((person::Entity, person::Column::Id), Order::Asc)
+        .order_by((person_role::Entity, person_role::Column::Role), Order::Asc)
+        .order_by((identity::Entity, identity::Column::Id), Order::Asc);
+    let rows = db.query_all(&query).await?;
+
+    let mut found: Vec<PersonRecord> = Vec::new();
+    let mut identity_ids: Vec<i64> = Vec::new();
+    for row in &rows {
+        let p = person::Model::from_query_result(row, "p_")?;
+        if found.last().is_none_or(|last| last.id != p.id) {
+            if let Some(org_id) = p.org_id
+                && orgs.get(org_id).is_none()
+            {
+                let org = organisation::Model::from_query_result(row, "o_")?;
+                orgs.known.insert(org.id, org);
+            }
+            identity_ids.clear();
+            found.push(PersonRecord {
+                id: p.id,
+                org_code: p.org_id.and_then(|id| orgs.get(id)).map(|o| o.code.clone()),
+                roles: Vec::new(),
+                identities: Vec::new(),
+                name: p.name,
+                org_id: p.org_id,
+                locale: p.locale,
+                active: p.active,
+                preferred_channel: p.preferred_channel.and_then(|c| c.parse().ok()),
+            });
         }
-    }
-    let mut identities: HashMap<i64, Vec<(Channel, String)>> = HashMap::new();
-    for i in identity::Entity::find()
-        .filter(identity::Column::PersonId.is_in(ids))
-        .order_by_asc(identity::Column::Id)
-        .all(db)
-        .await?
-    {
-        if let Ok(channel) = i.channel.parse::<Channel>() {
-            identities.entry(i.person_id).or_default().push((channel, i.address));
+        let Some(record) = found.last_mut() else { continue };
+        // Rows come ordered by role, then identity: each role repeats once per identity.
+        if let Some(role) = row.try_get::<Option<String>>("", "r_role")?.and_then(|r| r.parse::<Role>().ok())
+            && record.roles.last() != Some(&role)
+        {
+            record.roles.push(role);
+        }
+        if let Some(id) = row.try_get::<Option<i64>>("", "i_id")?
+            && !identity_ids.contains(&id)
+        {
+            identity_ids.push(id);
+            let channel: String = row.try_get("", "i_channel")?;
+            if let Ok(channel) = channel.parse::<Channel>() {
+                record.identities.push((channel, row.try_get("", "i_address")?));
+            }
         }
     }
     orgs.load(db).await?;
-    Ok(found
-        .into_iter()
-        .map(|p| PersonRecord {
-            id: p.id,
-            org_code: p.org_id.and_then(|id| orgs.get(id)).map(|o| o.code.clone()),
-            roles: roles.remove(&p.id).unwrap_or_default(),
-            identities: identities.remove(&p.id).unwrap_or_default(),
-            name: p.name,
-            org_id: p.org_id,
-            locale: p.locale,
-            active: p.active,
-            preferred_channel: p.preferred_channel.and_then(|c| c.parse().ok()),
-        })
-        .collect())
+    Ok(found)
 }

@@ -2,9 +2,10 @@
 //! these inside one transaction (see [`crate::service`]).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::entity::{ticket, ticket_assignee, ticket_counter, ticket_event};
@@ -53,6 +54,49 @@ pub async fn assignees<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec
         .into_iter()
         .map(|a| a.person_id)
         .collect())
+}
+
+/// Which ticket [`with_assignees`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Find {
+    Id(i64),
+    Number(TicketNumber),
+}
+
+/// A ticket and its assignees (ordered by person id) in one query: the ticket joined to its
+/// assignee rows, one row per assignee. An action reads both first thing, and a round trip
+/// is what a transaction pays most for.
+pub async fn with_assignees<C: ConnectionTrait>(
+    db: &C,
+    find: Find,
+) -> Result<Option<(TicketRow, Vec<i64>)>, sea_orm::DbErr> {
+    let mut query = Query::select();
+    query.from(ticket::Entity);
+    for column in ticket::Column::iter() {
+        query.expr_as(Expr::col((ticket::Entity, column)), column.as_str());
+    }
+    query
+        .expr_as(Expr::col((ticket_assignee::Entity, ticket_assignee::Column::PersonId)), "assignee_person_id")
+        .left_join(
+            ticket_assignee::Entity,
+            Expr::col((ticket_assignee::Entity, ticket_assignee::Column::TicketId))
+                .equals((ticket::Entity, ticket::Column::Id)),
+        )
+        .and_where(match find {
+            Find::Id(id) => ticket::Column::Id.eq(id),
+            Find::Number(number) => ticket::Column::Number.eq(number.to_string()),
+        })
+        .order_by((ticket_assignee::Entity, ticket_assignee::Column::PersonId), Order::Asc);
+    let rows = db.query_all(&query).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let row = TicketRow::from_query_result(first, "")?;
+    let mut assignees = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(id) = r.try_get::<Option<i64>>("", "assignee_person_id")? {
+            assignees.push(id);
+        }
+    }
+    Ok(Some((row, assignees)))
 }
 
 /// What the engine sees of a ticket: the row and its assignees (see [`assignees`]).

@@ -7,6 +7,7 @@ mod concurrency;
 #[path = "../common/db.rs"]
 mod db;
 mod delivery;
+mod directory;
 mod documents;
 mod helpers;
 mod inbox;
