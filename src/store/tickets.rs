@@ -2,7 +2,7 @@
 //! these inside one transaction (see [`crate::service`]).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, QueryFilter, QueryOrder, QuerySelect,
@@ -15,20 +15,21 @@ use crate::domain::workflow::TicketSnapshot;
 pub use ticket::Model as TicketRow;
 pub use ticket_event::Model as EventRow;
 
-/// Take the next number of `year`. Inside a transaction the counter row stays locked
-/// until commit, so concurrent reports never share a number.
+/// Take the next number of `year`: one upsert that creates the year's counter at 1 or adds
+/// one to it, and returns it. Inside a transaction the counter row stays locked until
+/// commit, so concurrent reports never share a number.
 pub async fn next_number<C: ConnectionTrait>(txn: &C, year: i32) -> Result<TicketNumber, sea_orm::DbErr> {
-    ticket_counter::Entity::insert(ticket_counter::ActiveModel { year: Set(year), last: Set(0) })
-        .on_conflict_do_nothing_on([ticket_counter::Column::Year])
-        .exec_without_returning(txn)
-        .await?;
-    let counter = ticket_counter::Entity::update_many()
-        .col_expr(ticket_counter::Column::Last, Expr::col(ticket_counter::Column::Last).add(1))
-        .filter(ticket_counter::Column::Year.eq(year))
+    let counter = ticket_counter::Entity::insert(ticket_counter::ActiveModel { year: Set(year), last: Set(1) })
+        .on_conflict(
+            OnConflict::column(ticket_counter::Column::Year)
+                .value(
+                    ticket_counter::Column::Last,
+                    Expr::col((ticket_counter::Entity, ticket_counter::Column::Last)).add(1),
+                )
+                .to_owned(),
+        )
         .exec_with_returning(txn)
-        .await?
-        .pop()
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("ticket counter {year}")))?;
+        .await?;
     let seq = u32::try_from(counter.last).map_err(|_| sea_orm::DbErr::Custom("ticket counter overflow".into()))?;
     Ok(TicketNumber { year, seq })
 }
