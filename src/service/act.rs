@@ -97,13 +97,9 @@ impl Helpdesk {
         {
             return Err(ServiceError::Duplicate);
         }
-        let find = match request.ticket {
-            TicketRef::Number(n) => tickets::Find::Number(n),
-            TicketRef::Id(id) => tickets::Find::Id(id),
-        };
-        let (row, assignees) = tickets::with_assignees(&txn, find)
+        let (row, assignees) = tickets::with_assignees(&txn, request.ticket.into())
             .await?
-            .ok_or_else(|| ServiceError::NotFound(describe(request.ticket)))?;
+            .ok_or_else(|| ServiceError::NotFound(request.ticket.to_string()))?;
         let before = tickets::snapshot(&row, assignees);
         // Everyone this change may name, and the ticket's organisation, in one batch.
         let mut orgs = Orgs::default();
@@ -236,10 +232,22 @@ fn by_id(people: Vec<PersonRecord>) -> HashMap<i64, PersonRecord> {
     people.into_iter().map(|p| (p.id, p)).collect()
 }
 
-fn describe(ticket: TicketRef) -> String {
-    match ticket {
-        TicketRef::Number(n) => n.to_string(),
-        TicketRef::Id(id) => format!("#{id}"),
+/// As a person would name it: its number, or `#id` when only the id is known.
+impl std::fmt::Display for TicketRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TicketRef::Number(n) => write!(f, "{n}"),
+            TicketRef::Id(id) => write!(f, "#{id}"),
+        }
+    }
+}
+
+impl From<TicketRef> for tickets::Find {
+    fn from(ticket: TicketRef) -> Self {
+        match ticket {
+            TicketRef::Number(n) => tickets::Find::Number(n),
+            TicketRef::Id(id) => tickets::Find::Id(id),
+        }
     }
 }
 

@@ -30,17 +30,9 @@ pub struct TicketDetails {
 impl Helpdesk {
     pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
         let db = &self.db;
-        let ticket = match which {
-            TicketRef::Number(n) => tickets::by_number(db, n).await?,
-            TicketRef::Id(id) => tickets::by_id(db, id).await?,
-        }
-        .ok_or_else(|| {
-            ServiceError::NotFound(match which {
-                TicketRef::Number(n) => n.to_string(),
-                TicketRef::Id(id) => format!("#{id}"),
-            })
-        })?;
-        let assignee_ids = tickets::assignees(db, ticket.id).await?;
+        let (ticket, assignee_ids) = tickets::with_assignees(db, which.into())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(which.to_string()))?;
         let rows = tickets::events(db, ticket.id).await?;
         // The reporter, the assignees, every actor and the organisation: one batch.
         let mut wanted = vec![ticket.reporter_id];

@@ -46,17 +46,6 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<TicketR
     ticket::Entity::find_by_id(id).one(db).await
 }
 
-pub async fn assignees<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<i64>, sea_orm::DbErr> {
-    Ok(ticket_assignee::Entity::find()
-        .filter(ticket_assignee::Column::TicketId.eq(ticket_id))
-        .order_by_asc(ticket_assignee::Column::PersonId)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.person_id)
-        .collect())
-}
-
 /// Which ticket [`with_assignees`] reads.
 #[derive(Debug, Clone, Copy)]
 pub enum Find {
@@ -100,7 +89,7 @@ pub async fn with_assignees<C: ConnectionTrait>(
     Ok(Some((row, assignees)))
 }
 
-/// What the engine sees of a ticket: the row and its assignees (see [`assignees`]).
+/// What the engine sees of a ticket: the row and its assignees (see [`with_assignees`]).
 pub fn snapshot(row: &TicketRow, assignees: Vec<i64>) -> TicketSnapshot {
     TicketSnapshot {
         reporter_id: row.reporter_id,
