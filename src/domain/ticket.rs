@@ -4,6 +4,24 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// A ticket as a request names it: by its number (what people type) or by its id (what
+/// buttons carry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketRef {
+    Number(TicketNumber),
+    Id(i64),
+}
+
+/// As a person would name it: its number, or `#id` when only the id is known.
+impl fmt::Display for TicketRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TicketRef::Number(n) => write!(f, "{n}"),
+            TicketRef::Id(id) => write!(f, "#{id}"),
+        }
+    }
+}
+
 /// Ticket numbers are `GJ-<year>-<sequence>`, the sequence restarting every year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

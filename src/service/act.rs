@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{Helpdesk, ServiceError, notify};
 use crate::domain::role::Role;
-use crate::domain::ticket::{Channel, TicketNumber, TicketStatus};
+use crate::domain::ticket::{Channel, TicketRef, TicketStatus};
 use crate::domain::workflow::{self, Actor, Candidate, Command, Refusal, Transition};
 use crate::metrics::Metrics;
 use crate::store::attachments::{self, NewAttachment};
@@ -19,12 +19,6 @@ use crate::store::entity::ticket_event;
 use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, Changes, TicketRow};
 use crate::store::{inbound, outbox};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TicketRef {
-    Number(TicketNumber),
-    Id(i64),
-}
 
 #[derive(Debug, Clone)]
 pub struct ActRequest {
@@ -97,7 +91,7 @@ impl Helpdesk {
         {
             return Err(ServiceError::Duplicate);
         }
-        let (row, assignees) = tickets::with_assignees(&txn, request.ticket.into())
+        let (row, assignees) = tickets::with_assignees(&txn, request.ticket)
             .await?
             .ok_or_else(|| ServiceError::NotFound(request.ticket.to_string()))?;
         let before = tickets::snapshot(&row, assignees);
@@ -230,25 +224,6 @@ impl Helpdesk {
 
 fn by_id(people: Vec<PersonRecord>) -> HashMap<i64, PersonRecord> {
     people.into_iter().map(|p| (p.id, p)).collect()
-}
-
-/// As a person would name it: its number, or `#id` when only the id is known.
-impl std::fmt::Display for TicketRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TicketRef::Number(n) => write!(f, "{n}"),
-            TicketRef::Id(id) => write!(f, "#{id}"),
-        }
-    }
-}
-
-impl From<TicketRef> for tickets::Find {
-    fn from(ticket: TicketRef) -> Self {
-        match ticket {
-            TicketRef::Number(n) => tickets::Find::Number(n),
-            TicketRef::Id(id) => tickets::Find::Id(id),
-        }
-    }
 }
 
 /// The ticket moved under the person's feet: name who moved it, from the newest event

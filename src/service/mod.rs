@@ -15,7 +15,8 @@ mod sla_worker;
 mod statuses;
 mod view;
 
-pub use act::{ActRequest, Acted, CardRef, Origin, TicketRef};
+pub use crate::domain::ticket::TicketRef;
+pub use act::{ActRequest, Acted, CardRef, Origin};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use error::ServiceError;
 pub use press::{Press, PressOutcome};

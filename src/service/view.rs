@@ -30,9 +30,8 @@ pub struct TicketDetails {
 impl Helpdesk {
     pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
         let db = &self.db;
-        let (ticket, assignee_ids) = tickets::with_assignees(db, which.into())
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(which.to_string()))?;
+        let (ticket, assignee_ids) =
+            tickets::with_assignees(db, which).await?.ok_or_else(|| ServiceError::NotFound(which.to_string()))?;
         let rows = tickets::events(db, ticket.id).await?;
         // The reporter, the assignees, every actor and the organisation: one batch.
         let mut wanted = vec![ticket.reporter_id];

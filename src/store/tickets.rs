@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::entity::{ticket, ticket_assignee, ticket_counter, ticket_event};
-use crate::domain::ticket::{TicketNumber, TicketStatus};
+use crate::domain::ticket::{TicketNumber, TicketRef, TicketStatus};
 use crate::domain::workflow::TicketSnapshot;
 
 pub use ticket::Model as TicketRow;
@@ -46,19 +46,12 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<TicketR
     ticket::Entity::find_by_id(id).one(db).await
 }
 
-/// Which ticket [`with_assignees`] reads.
-#[derive(Debug, Clone, Copy)]
-pub enum Find {
-    Id(i64),
-    Number(TicketNumber),
-}
-
 /// A ticket and its assignees (ordered by person id) in one query: the ticket joined to its
 /// assignee rows, one row per assignee. An action reads both first thing, and a round trip
 /// is what a transaction pays most for.
 pub async fn with_assignees<C: ConnectionTrait>(
     db: &C,
-    find: Find,
+    which: TicketRef,
 ) -> Result<Option<(TicketRow, Vec<i64>)>, sea_orm::DbErr> {
     let mut query = Query::select();
     query.from(ticket::Entity);
@@ -72,9 +65,9 @@ pub async fn with_assignees<C: ConnectionTrait>(
             Expr::col((ticket_assignee::Entity, ticket_assignee::Column::TicketId))
                 .equals((ticket::Entity, ticket::Column::Id)),
         )
-        .and_where(match find {
-            Find::Id(id) => ticket::Column::Id.eq(id),
-            Find::Number(number) => ticket::Column::Number.eq(number.to_string()),
+        .and_where(match which {
+            TicketRef::Id(id) => ticket::Column::Id.eq(id),
+            TicketRef::Number(number) => ticket::Column::Number.eq(number.to_string()),
         })
         .order_by((ticket_assignee::Entity, ticket_assignee::Column::PersonId), Order::Asc);
     let rows = db.query_all(&query).await?;
