@@ -43,7 +43,7 @@ pub struct Inbox {
 }
 
 struct Queued {
-    delivery: NewDelivery,
+    deliveries: Vec<NewDelivery>,
     stored: oneshot::Sender<Result<(), String>>,
 }
 
@@ -74,15 +74,23 @@ impl Inbox {
     /// Store a delivery of `sender` on `channel` and wake the worker. Once this returns the
     /// delivery is SIGAP's: the platform may be told it arrived.
     pub async fn push(&self, channel: Channel, sender: &str, body: String) -> Result<(), sea_orm::DbErr> {
-        let delivery = NewDelivery { channel, sender: sender.to_owned(), body };
+        self.push_all(vec![NewDelivery { channel, sender: sender.to_owned(), body }]).await
+    }
+
+    /// Store several deliveries at once (a batch of polled updates, the events of one
+    /// webhook call), all or none.
+    pub async fn push_all(&self, deliveries: Vec<NewDelivery>) -> Result<(), sea_orm::DbErr> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
         let Some(queue) = &self.queue else {
-            inbox::push(&self.db, vec![delivery], self.clock.now()).await?;
+            inbox::push(&self.db, deliveries, self.clock.now()).await?;
             self.wake.notify_one();
             return Ok(());
         };
         let (stored, outcome) = oneshot::channel();
         let closed = || sea_orm::DbErr::Custom("the inbox is closed".to_owned());
-        queue.send(Queued { delivery, stored }).await.map_err(|_| closed())?;
+        queue.send(Queued { deliveries, stored }).await.map_err(|_| closed())?;
         outcome.await.map_err(|_| closed())?.map_err(sea_orm::DbErr::Custom)
     }
 }
@@ -95,7 +103,12 @@ async fn store_in_batches(
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while waiting.recv_many(&mut batch, BATCH).await > 0 {
-        let (deliveries, replies): (Vec<NewDelivery>, Vec<_>) = batch.drain(..).map(|q| (q.delivery, q.stored)).unzip();
+        let mut deliveries = Vec::new();
+        let mut replies = Vec::with_capacity(batch.len());
+        for queued in batch.drain(..) {
+            deliveries.extend(queued.deliveries);
+            replies.push(queued.stored);
+        }
         let outcome = inbox::push(&db, deliveries, clock.now()).await.map_err(|e| e.to_string());
         if outcome.is_ok() {
             wake.notify_one();
@@ -112,8 +125,17 @@ async fn store_in_batches(
 pub enum ApplyError {
     /// Something that may pass (the database, a lock): try again later.
     Retry(String),
-    /// The body can never take effect (not a delivery SIGAP can read): keep it, stop trying.
+    /// The body can never take effect (not a delivery SIGAP can read, or one the core fails
+    /// on the same way every time): keep it aside, stop trying, and go on with the rest.
     Never(String),
+}
+
+impl From<crate::service::ServiceError> for ApplyError {
+    /// Only a failure that may pass is retried: anything else would fail again, and while it
+    /// is retried its sender's later messages wait behind it.
+    fn from(err: crate::service::ServiceError) -> Self {
+        if err.is_transient() { ApplyError::Retry(err.to_string()) } else { ApplyError::Never(err.to_string()) }
+    }
 }
 
 /// A channel's way of applying one stored delivery.
@@ -121,6 +143,9 @@ pub enum ApplyError {
 pub trait Applier: Send + Sync + 'static {
     fn channel(&self) -> Channel;
     async fn apply(&self, body: &str) -> Result<(), ApplyError>;
+    /// The delivery `id` was kept aside for good: tell the person who sent it, where there is
+    /// one, that it could not be handled. Best effort; the admin sees it in `inbox parked`.
+    async fn gave_up(&self, _id: i64, _body: &str) {}
 }
 
 /// What one pass did.
@@ -194,8 +219,9 @@ impl<A: Applier> InboxWorker<A> {
     pub async fn pass(&self) -> Result<Pass, sea_orm::DbErr> {
         let now = self.clock.now();
         let channel = self.applier.channel();
-        let rows = inbox::waiting(&self.inbox.reader, channel, self.batch).await?;
-        let waiting = if (rows.len() as u64) < self.batch {
+        let rows = inbox::due(&self.inbox.reader, channel, now, self.batch).await?;
+        let next_retry = inbox::next_retry(&self.inbox.reader, channel, now).await?;
+        let waiting = if (rows.len() as u64) < self.batch && next_retry.is_none() {
             rows.len() as u64
         } else {
             inbox::depth_of(&self.inbox.reader, channel).await?
@@ -203,7 +229,7 @@ impl<A: Applier> InboxWorker<A> {
         let labels = Metrics::label("channel", channel.as_str());
         self.metrics.inbox_waiting.get_or_create(&labels).set(i64::try_from(waiting).unwrap_or(i64::MAX));
 
-        let mut pass = Pass::default();
+        let mut pass = Pass { next_due: next_retry, ..Pass::default() };
         let mut order: Vec<Vec<InboxRow>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for row in rows {
@@ -216,11 +242,6 @@ impl<A: Applier> InboxWorker<A> {
         let gate = Arc::new(Semaphore::new(self.side_by_side));
         let mut running = JoinSet::new();
         for rows in order {
-            // A sender's deliveries wait behind its first one that is not due yet.
-            if let Some(first) = rows.first().filter(|r| r.not_before > now) {
-                pass.next_due = earliest(pass.next_due, first.not_before);
-                continue;
-            }
             let permit = gate.clone().acquire_owned().await.expect("the gate is never closed");
             let worker = self.sender_lane(now);
             running.spawn(async move {
@@ -394,6 +415,7 @@ impl<A: Applier> Lane<A> {
                 tracing::error!(row = row.id, %reason, "a stored delivery cannot take effect; kept, not retried");
                 inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
                 self.metrics.inbox_parked.get_or_create(&labels).inc();
+                self.applier.gave_up(row.id, &row.body).await;
                 outcome.pass.parked += 1;
                 Ok(true)
             }
@@ -403,6 +425,7 @@ impl<A: Applier> Lane<A> {
                     tracing::error!(row = row.id, attempts, %reason, "a stored delivery kept failing; given up");
                     inbox::failed(&self.db, row.id, &reason, self.now, true).await?;
                     self.metrics.inbox_parked.get_or_create(&labels).inc();
+                    self.applier.gave_up(row.id, &row.body).await;
                     outcome.pass.parked += 1;
                     return Ok(true);
                 }

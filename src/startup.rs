@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::channels::telegram::{CallbackCodec, TelegramPoller, webhook};
+use crate::channels::telegram::{CallbackCodec, LongPoll, TelegramPoller, webhook};
 use crate::channels::whatsapp::sender::Tap;
 use crate::channels::whatsapp::{WhatsAppReceiver, WhatsAppSender};
 use crate::clock::{Clock, SystemClock};
@@ -38,7 +38,7 @@ pub struct Application {
 
 /// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
 enum TelegramMode {
-    Polling(TelegramPoller),
+    Polling { poll: LongPoll, inbox: InboxWorker<TelegramPoller> },
     Webhook { updates: Arc<TelegramPoller>, url: String, secret: Arc<str>, inbox: InboxWorker<TelegramPoller> },
 }
 
@@ -88,10 +88,10 @@ impl Application {
                 DeliveryWorker::with_sender,
             )
         });
-        // Webhook deliveries are stored before they are answered; polling needs no inbox.
-        let webhooks = settings.whatsapp.is_some()
-            || (settings.telegram_token.is_some() && settings.telegram_webhook_url.is_some());
-        let inbox_dbs = if webhooks {
+        // What a channel receives is stored before it is applied: webhook deliveries and
+        // polled Telegram updates alike.
+        let channels = settings.whatsapp.is_some() || settings.telegram_token.is_some();
+        let inbox_dbs = if channels {
             let inbox = store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?;
             let reader = store::inbox::open_reader(&settings.database_url(), &inbox)
                 .await
@@ -143,8 +143,9 @@ impl Application {
                     .map_err(anyhow::Error::msg)?;
                 let sop = Arc::new(desk.sop().sop.clone());
                 let updates = TelegramPoller::new(bot, desk.clone(), CallbackCodec::new(token), sop);
-                Some(match (&settings.telegram_webhook_url, &inbox_dbs) {
-                    (Some(url), Some(dbs)) => {
+                let dbs = inbox_dbs.as_ref().context("the inbox is opened whenever Telegram is on")?;
+                Some(match &settings.telegram_webhook_url {
+                    Some(url) => {
                         let path = webhook::route_path(url).map_err(anyhow::Error::msg)?;
                         let configured = settings.telegram_webhook_secret.as_ref().map(|s| s.expose_secret());
                         let secret: Arc<str> = webhook::secret(configured, token).into();
@@ -167,7 +168,19 @@ impl Application {
                         .with_metrics(metrics.clone());
                         TelegramMode::Webhook { updates, url: url.clone(), secret, inbox }
                     }
-                    _ => TelegramMode::Polling(updates),
+                    None => {
+                        let updates = Arc::new(updates);
+                        let inbox = new_inbox(dbs);
+                        let worker = InboxWorker::new(
+                            inbox.clone(),
+                            clock.clone(),
+                            db.clone(),
+                            updates.clone(),
+                            settings.retry_policy(),
+                        )
+                        .with_metrics(metrics.clone());
+                        TelegramMode::Polling { poll: LongPoll::new(updates, inbox), inbox: worker }
+                    }
                 })
             }
             None => None,
@@ -192,7 +205,10 @@ impl Application {
             workers.push(tokio::spawn(delivery.run_until(stopped.clone())));
         }
         match self.telegram {
-            Some(TelegramMode::Polling(poller)) => workers.push(tokio::spawn(poller.run_until(stopped.clone()))),
+            Some(TelegramMode::Polling { poll, inbox }) => {
+                workers.push(tokio::spawn(poll.run_until(stopped.clone())));
+                workers.push(tokio::spawn(inbox.run_until(stopped.clone())));
+            }
             Some(TelegramMode::Webhook { updates, url, secret, inbox }) => {
                 // In the background: the server must already answer when Telegram first calls.
                 tokio::spawn(async move { webhook::register(&updates, &url, &secret).await });

@@ -472,7 +472,7 @@ async fn inbox_lists_deliveries_given_up_on_and_puts_one_back_in_line() {
         body: body.into(),
     };
     sigap::store::inbox::push(&inbox, vec![delivery("{}"), delivery("{\"x\":1}")], now).await.unwrap();
-    let first = sigap::store::inbox::waiting(&inbox, Channel::Whatsapp, 1).await.unwrap().remove(0);
+    let first = sigap::store::inbox::due(&inbox, Channel::Whatsapp, now, 1).await.unwrap().remove(0);
     // As the inbox worker leaves a delivery it gave up on.
     sigap::store::inbox::failed(&inbox, first.id, "database is locked", now, true).await.unwrap();
     inbox.close().await.unwrap();

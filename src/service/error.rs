@@ -89,6 +89,45 @@ impl ServiceError {
     pub fn is_internal(&self) -> bool {
         matches!(self, ServiceError::Db(_) | ServiceError::Io(_))
     }
+
+    /// Whether trying the same input again may succeed: the database was unreachable, busy or
+    /// chose this transaction to abort, or a file could not be written. Anything else (a
+    /// constraint the input breaks, a value the database refuses) fails the same way again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ServiceError::Io(_) => true,
+            ServiceError::Db(err) => db_error_is_transient(err),
+            _ => false,
+        }
+    }
+}
+
+fn db_error_is_transient(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else { return false };
+    match sqlx.as_ref() {
+        sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+        sea_orm::sqlx::Error::Io(_)
+        | sea_orm::sqlx::Error::PoolTimedOut
+        | sea_orm::sqlx::Error::PoolClosed
+        | sea_orm::sqlx::Error::WorkerCrashed
+        | sea_orm::sqlx::Error::Tls(_)
+        | sea_orm::sqlx::Error::Protocol(_) => true,
+        _ => false,
+    }
+}
+
+/// SQLite's busy and locked (with their extended codes); PostgreSQL's serialization failure,
+/// deadlock, lock not available, and the classes of connection trouble, insufficient
+/// resources and operator intervention (a restart).
+fn transient_code(code: &str) -> bool {
+    matches!(code, "5" | "6" | "261" | "262" | "517" | "40001" | "40P01" | "55P03")
+        || ["08", "53", "57"].iter().any(|class| code.starts_with(class))
 }
 
 fn refusal_text(locale: &str, number: &str, step_name: &str, refusal: &Refusal) -> String {
@@ -110,4 +149,29 @@ fn refusal_text(locale: &str, number: &str, step_name: &str, refusal: &Refusal) 
         Refusal::NoteTooLong => t!("refusal.note_too_long", locale = locale, max = MAX_NOTE_CHARS),
     };
     text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbErr, RuntimeErr};
+
+    use super::{ServiceError, transient_code};
+
+    #[test]
+    fn only_failures_that_may_pass_are_transient() {
+        let lost = ServiceError::Db(DbErr::Conn(RuntimeErr::Internal("connection reset".into())));
+        assert!(lost.is_transient());
+        assert!(ServiceError::Io(std::io::Error::other("disk full")).is_transient());
+        assert!(!ServiceError::Db(DbErr::RecordNotFound("ticket 7".into())).is_transient());
+        assert!(!ServiceError::Db(DbErr::Custom("bug".into())).is_transient());
+        assert!(!ServiceError::Invalid("no".into()).is_transient());
+        // Busy and locked SQLite, PostgreSQL's serialization failure, deadlock and restarts.
+        for code in ["5", "517", "40001", "40P01", "08006", "57P01", "53300"] {
+            assert!(transient_code(code), "{code}");
+        }
+        // A foreign key, NUL in text (PostgreSQL), a unique key: the same every time.
+        for code in ["787", "23503", "22021", "23505", "2067"] {
+            assert!(!transient_code(code), "{code}");
+        }
+    }
 }

@@ -39,6 +39,18 @@ impl Helpdesk {
         }
     }
 
+    /// Record update `update_id` of `channel` as handled; false when it already was. For what
+    /// a channel answers without the core (a button's toast), so that an update handled
+    /// twice is answered once.
+    pub async fn first_time(&self, channel: Channel, update_id: &str) -> Result<bool, ServiceError> {
+        let txn = self.db.begin().await?;
+        if !inbound::remember(&txn, channel, update_id, self.clock.now()).await? {
+            return Ok(false);
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
     /// Queue `text` to `address` once for update `update_id`: a platform delivering the same
     /// update again gets no second answer. False when it was answered before.
     pub async fn say_once(

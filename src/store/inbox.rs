@@ -12,7 +12,8 @@ use migration::{InboxMigrator, MigratorTrait};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::entity::webhook_inbox;
@@ -86,8 +87,10 @@ pub struct NewDelivery {
     pub body: String,
 }
 
-/// Store deliveries with one statement; they are the caller's once this returns.
-pub async fn push<C: ConnectionTrait>(
+/// Store deliveries; they are the caller's once this returns. One statement as a rule; a
+/// webhook delivery split into many events takes several, in one transaction, each within
+/// SQLite's limit of bound parameters.
+pub async fn push<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     deliveries: Vec<NewDelivery>,
     now: DateTime<Utc>,
@@ -95,35 +98,83 @@ pub async fn push<C: ConnectionTrait>(
     if deliveries.is_empty() {
         return Ok(());
     }
-    let rows = deliveries.into_iter().map(|d| webhook_inbox::ActiveModel {
-        id: NotSet,
-        channel: Set(d.channel.as_str().to_owned()),
-        sender: Set(d.sender),
-        body: Set(d.body),
-        received_at: Set(now),
-        attempts: Set(0),
-        not_before: Set(now),
-        last_error: Set(None),
-        parked: Set(false),
-    });
-    webhook_inbox::Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
+    let rows: Vec<_> = deliveries
+        .into_iter()
+        .map(|d| webhook_inbox::ActiveModel {
+            id: NotSet,
+            channel: Set(d.channel.as_str().to_owned()),
+            sender: Set(d.sender),
+            body: Set(d.body),
+            received_at: Set(now),
+            attempts: Set(0),
+            not_before: Set(now),
+            last_error: Set(None),
+            parked: Set(false),
+        })
+        .collect();
+    if rows.len() <= ROWS_PER_INSERT {
+        webhook_inbox::Entity::insert_many(rows).exec_without_returning(db).await?;
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        webhook_inbox::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await
 }
 
-/// The oldest `limit` deliveries of `channel` not given up on, due or not: the caller keeps a
-/// sender's later deliveries behind an earlier one that waits for its retry.
-pub async fn waiting<C: ConnectionTrait>(
+/// Eight columns a row: 2,000 rows stay well below SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 2_000;
+
+/// The oldest `limit` deliveries of `channel` due at `now`, leaving out every delivery of a
+/// sender who has one waiting for its retry: a sender's deliveries are applied in order, so
+/// its later ones wait behind that one, and they must not fill the batch of everyone else.
+pub async fn due<C: ConnectionTrait>(
     db: &C,
     channel: Channel,
+    now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<InboxRow>, sea_orm::DbErr> {
     webhook_inbox::Entity::find()
         .filter(webhook_inbox::Column::Channel.eq(channel.as_str()))
         .filter(webhook_inbox::Column::Parked.eq(false))
+        .filter(webhook_inbox::Column::NotBefore.lte(now))
+        .filter(webhook_inbox::Column::Sender.not_in_subquery(held_senders(channel, now)))
         .order_by_asc(webhook_inbox::Column::Id)
         .limit(limit)
         .all(db)
         .await
+}
+
+/// Senders of `channel` with a delivery waiting for its retry at `now`.
+fn held_senders(channel: Channel, now: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(webhook_inbox::Column::Sender)
+        .from(webhook_inbox::Entity)
+        .and_where(webhook_inbox::Column::Channel.eq(channel.as_str()))
+        .and_where(webhook_inbox::Column::Parked.eq(false))
+        .and_where(webhook_inbox::Column::NotBefore.gt(now))
+        .to_owned()
+}
+
+/// When the earliest delivery of `channel` now waiting for its retry is due, if any.
+pub async fn next_retry<C: ConnectionTrait>(
+    db: &C,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
+    webhook_inbox::Entity::find()
+        .select_only()
+        .column_as(webhook_inbox::Column::NotBefore.min(), "due")
+        .filter(webhook_inbox::Column::Channel.eq(channel.as_str()))
+        .filter(webhook_inbox::Column::Parked.eq(false))
+        .filter(webhook_inbox::Column::NotBefore.gt(now))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await
+        .map(Option::flatten)
 }
 
 /// The deliveries took effect.

@@ -19,6 +19,8 @@ use crate::helpers::monday_nine;
 struct Recorder {
     applied: Mutex<Vec<String>>,
     attempts: Mutex<std::collections::HashMap<String, u32>>,
+    /// Bodies of the deliveries given up on whose sender was told.
+    told: Mutex<Vec<String>>,
 }
 
 #[async_trait::async_trait]
@@ -45,6 +47,10 @@ impl Applier for Recorder {
         }
         self.applied.lock().unwrap().push(body.to_owned());
         Ok(())
+    }
+
+    async fn gave_up(&self, _id: i64, body: &str) {
+        self.told.lock().unwrap().push(body.to_owned());
     }
 }
 
@@ -99,6 +105,46 @@ async fn a_failing_delivery_waits_with_its_senders_later_ones_and_holds_up_no_on
 }
 
 #[tokio::test]
+async fn a_sender_waiting_for_a_retry_with_hundreds_queued_behind_keeps_no_one_else_out_of_the_batch() {
+    let s = setup().await;
+    let recorder = Arc::new(Recorder::default());
+    let worker =
+        InboxWorker::new(s.inbox.clone(), Arc::new(s.clock.clone()), s.main.clone(), recorder.clone(), policy());
+    s.inbox.push(Channel::Whatsapp, "+62811", "fail:1:first".into()).await.unwrap();
+    let queued: Vec<store::inbox::NewDelivery> = (0..300)
+        .map(|i| store::inbox::NewDelivery {
+            channel: Channel::Whatsapp,
+            sender: "+62811".into(),
+            body: format!("q{i}"),
+        })
+        .collect();
+    s.inbox.push_all(queued).await.unwrap();
+    for i in 0..20 {
+        s.inbox.push(Channel::Whatsapp, &format!("+62900{i}"), format!("other{i}")).await.unwrap();
+    }
+
+    // The first pass meets the failure; the next already serves everyone else, though the
+    // oldest rows of the inbox all belong to the sender who waits.
+    worker.pass().await.unwrap();
+    let second = worker.pass().await.unwrap();
+    assert_eq!(second.applied, 20, "{second:?}");
+    let applied = recorder.applied.lock().unwrap().clone();
+    assert_eq!(applied, (0..20).map(|i| format!("other{i}")).collect::<Vec<_>>());
+    assert!(second.next_due.is_some_and(|due| due > s.clock.now()), "{second:?}");
+
+    // Once due, the waiting sender's deliveries follow in their order.
+    s.clock.set(second.next_due.unwrap());
+    for _ in 0..4 {
+        worker.pass().await.unwrap();
+    }
+    let applied = recorder.applied.lock().unwrap().clone();
+    let own: Vec<&String> = applied.iter().filter(|b| !b.starts_with("other")).collect();
+    let expected: Vec<String> =
+        std::iter::once("fail:1:first".to_owned()).chain((0..300).map(|i| format!("q{i}"))).collect();
+    assert_eq!(own, expected.iter().collect::<Vec<_>>());
+}
+
+#[tokio::test]
 async fn a_delivery_that_never_applies_or_keeps_failing_is_kept_aside_with_its_reason() {
     let s = setup().await;
     let recorder = Arc::new(Recorder::default());
@@ -120,6 +166,8 @@ async fn a_delivery_that_never_applies_or_keeps_failing_is_kept_aside_with_its_r
     let reasons: Vec<(&str, &str)> =
         parked.iter().map(|r| (r.body.as_str(), r.last_error.as_deref().unwrap_or_default())).collect();
     assert_eq!(reasons, [("never:x", "not a delivery"), ("fail:99:stuck", "attempt 3 failed")]);
+    // Whoever sent them is told, once each.
+    assert_eq!(*recorder.told.lock().unwrap(), ["never:x", "fail:99:stuck"]);
     assert_eq!(store::inbox::depth(s.inbox.db()).await.unwrap(), 0);
     // Kept aside means not tried again.
     s.clock.advance(chrono::Duration::days(1));
@@ -175,12 +223,12 @@ async fn deliveries_pushed_at_the_same_moment_are_all_stored_once() {
     while let Some(pushed) = pushes.join_next().await {
         pushed.unwrap().unwrap();
     }
-    let rows = store::inbox::waiting(s.inbox.db(), Channel::Whatsapp, 1000).await.unwrap();
+    let rows = store::inbox::due(s.inbox.db(), Channel::Whatsapp, chrono::Utc::now(), 1000).await.unwrap();
     let mut bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
     bodies.sort();
     let mut expected: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
     expected.sort();
     assert_eq!(bodies, expected);
     // Another channel's worker sees none of them.
-    assert!(store::inbox::waiting(s.inbox.db(), Channel::Telegram, 10).await.unwrap().is_empty());
+    assert!(store::inbox::due(s.inbox.db(), Channel::Telegram, chrono::Utc::now(), 10).await.unwrap().is_empty());
 }

@@ -7,7 +7,7 @@ pub mod sender;
 pub mod webhook;
 
 pub use crate::channels::callback::{CallbackCodec, CallbackError};
-pub use poller::TelegramPoller;
+pub use poller::{LongPoll, TelegramPoller};
 pub use sender::TelegramSender;
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
-//! Receiving Telegram updates by long polling. An update is acknowledged (the next
-//! getUpdates offset moves past it) only after its effect is committed; the core records
-//! each update id in the same transaction as its effect, so one delivered twice, after a
-//! crash or a restart, changes nothing the second time.
+//! Receiving Telegram updates by long polling, and what an update does however it came. A
+//! polled batch is acknowledged (the next getUpdates offset moves past it) once it is stored
+//! in the inbox; the core records each update id in the same transaction as its effect, so
+//! one applied twice, after a crash or a restart, changes nothing the second time.
 //!
 //! Commands that only read (status, queues) are answered at once; everything else — a
 //! button press, a reason typed after one, a newcomer's registration, a report written in
@@ -16,18 +16,23 @@ use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand, CallbackQuery, MaybeInaccessibleMessage, Update, UpdateKind};
 
 use crate::channels::callback::{CallbackCodec, Tapped};
+use crate::channels::clean_text;
 use crate::channels::commands::{Command, command};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
+use crate::inbox::Inbox;
 use crate::metrics::Metrics;
 use crate::service::{Body, CardRef, Helpdesk, Incoming, Press, PressOutcome, Received, ServiceError};
 use crate::store::attachments::NewAttachment;
+use crate::store::inbox::NewDelivery;
 
 /// Seconds Telegram holds a getUpdates open; below teloxide's 17 s client timeout.
 const LONG_POLL_SECONDS: u32 = 10;
 /// answerCallbackQuery shows at most this many characters.
 const MAX_ANSWER: usize = 200;
 
+/// What a Telegram update does in SIGAP, however it arrived (polled or posted by webhook):
+/// the inbox worker hands it each stored update ([`crate::inbox::Applier`]).
 pub struct TelegramPoller {
     bot: Bot,
     desk: Helpdesk,
@@ -35,18 +40,25 @@ pub struct TelegramPoller {
     sop: Arc<Sop>,
 }
 
-impl TelegramPoller {
-    pub fn new(bot: Bot, desk: Helpdesk, codec: CallbackCodec, sop: Arc<Sop>) -> Self {
-        TelegramPoller { bot, desk, codec, sop }
+/// Long polling: each batch of updates is stored in the inbox with one insert, and only then
+/// is the offset moved past it. The inbox worker applies them, one chat's in order and chats
+/// side by side, exactly as updates posted by webhook: an update that fails for good is kept
+/// aside (`sigap inbox parked`) and the chat goes on, one that may pass is retried without
+/// holding up the other chats.
+pub struct LongPoll {
+    updates: Arc<TelegramPoller>,
+    inbox: Inbox,
+}
+
+impl LongPoll {
+    pub fn new(updates: Arc<TelegramPoller>, inbox: Inbox) -> Self {
+        LongPoll { updates, inbox }
     }
 
-    /// Fetch and handle one batch from `offset`; returns the next offset. Updates are
-    /// handled one after another (one connection's worth of work at a time is the fastest
-    /// on SQLite). An internal error stops its chat, not the batch: the other chats' updates
-    /// go on, and the offset stays at the first failed update, so it and what follows come
-    /// again; what was already done changes nothing the second time.
+    /// Fetch one batch from `offset` and store it; returns the next offset.
     pub async fn poll_once(&self, offset: i32, wait: u32) -> Result<i32, PollError> {
         let updates = self
+            .updates
             .bot
             .get_updates()
             .offset(offset)
@@ -56,32 +68,23 @@ impl TelegramPoller {
             .map_err(|e| PollError::Telegram(e.to_string()))?;
         let Some(last) = updates.last() else { return Ok(offset) };
         let next = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
-        let mut stopped: Vec<Option<i64>> = Vec::new();
-        let mut first_failure = None;
+        let labels = Metrics::label("channel", Channel::Telegram.as_str());
+        let mut deliveries = Vec::with_capacity(updates.len());
         for update in &updates {
-            let labels = Metrics::label("channel", Channel::Telegram.as_str());
-            self.desk.metrics().updates_received.get_or_create(&labels).inc();
-            let chat = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64));
-            if stopped.contains(&chat) {
-                continue;
-            }
-            if let Err(error) = self.handle(update).await {
-                stopped.push(chat);
-                first_failure.get_or_insert((update.id.0, error));
-            }
+            self.updates.desk.metrics().updates_received.get_or_create(&labels).inc();
+            let body = serde_json::to_string(update).map_err(|e| PollError::Store(e.to_string()))?;
+            deliveries.push(NewDelivery { channel: Channel::Telegram, sender: chat_key(update), body });
         }
-        match first_failure {
-            Some((id, error)) => Err(PollError::Core { resume_at: i32::try_from(id).unwrap_or(i32::MAX), error }),
-            None => Ok(next),
-        }
+        self.inbox.push_all(deliveries).await.map_err(|e| PollError::Store(e.to_string()))?;
+        Ok(next)
     }
 
     pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         // Telegram refuses getUpdates while a webhook is set; pending updates are kept.
-        if let Err(err) = self.bot.delete_webhook().await {
+        if let Err(err) = self.updates.bot.delete_webhook().await {
             tracing::warn!(%err, "deleteWebhook before polling");
         }
-        self.register_commands().await;
+        self.updates.register_commands().await;
         let mut offset = 0;
         loop {
             if *shutdown.borrow() {
@@ -91,10 +94,8 @@ impl TelegramPoller {
                 result = self.poll_once(offset, LONG_POLL_SECONDS) => match result {
                     Ok(next) => offset = next,
                     Err(err) => {
+                        // Nothing was stored: the same batch is fetched again.
                         tracing::warn!(%err, "telegram polling");
-                        if let PollError::Core { resume_at, .. } = err {
-                            offset = resume_at;
-                        }
                         tokio::select! {
                             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                             _ = shutdown.changed() => {}
@@ -104,6 +105,18 @@ impl TelegramPoller {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+/// The conversation an update belongs to, which keeps its updates in order: the chat, or
+/// for a press on a message no longer accessible, the person.
+pub fn chat_key(update: &Update) -> String {
+    update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64)).unwrap_or_default().to_string()
+}
+
+impl TelegramPoller {
+    pub fn new(bot: Bot, desk: Helpdesk, codec: CallbackCodec, sop: Arc<Sop>) -> Self {
+        TelegramPoller { bot, desk, codec, sop }
     }
 
     pub fn bot(&self) -> &Bot {
@@ -131,7 +144,9 @@ impl TelegramPoller {
         let Some(from) = message.from.as_ref() else { return Ok(()) };
         let sender = from.id.0.to_string();
         let private = message.chat.is_private();
-        let text = message.text().or(message.caption()).unwrap_or_default();
+        // Text the databases would refuse (NUL, control characters) never gets past here.
+        let text = clean_text(message.text().or(message.caption()).unwrap_or_default());
+        let text = text.as_ref();
         match command(text) {
             Some(Command::Query(query)) => {
                 let answer = match self.desk.query(Channel::Telegram, &sender, query).await {
@@ -142,7 +157,8 @@ impl TelegramPoller {
                         self.desk.sop().calendar.timezone(),
                     ),
                 };
-                self.reply(message.chat.id, answer).await;
+                // Keyed to the update: handled twice (a retry, two replicas), answered once.
+                self.desk.say_once(Channel::Telegram, update_id, &message.chat.id.0.to_string(), answer).await?;
                 return Ok(());
             }
             // Registration and reports happen in a private chat, not in a team group.
@@ -155,7 +171,7 @@ impl TelegramPoller {
         }
         if let Some(contact) = message.contact() {
             let own = contact.user_id.is_some_and(|id| id == from.id);
-            let body = Body::Contact { phone: contact.phone_number.clone(), own };
+            let body = Body::Contact { phone: clean_text(&contact.phone_number).into_owned(), own };
             return self.receive(update_id, &sender, message.chat.id, body).await;
         }
         let files = match self.files_of(message).await {
@@ -164,7 +180,8 @@ impl TelegramPoller {
                 // Retrying the update could loop on a file that never comes: ask for it again.
                 tracing::warn!(update = %update_id, %reason, "attachment not fetched");
                 let locale = self.desk.locale_of(Channel::Telegram, &sender).await;
-                self.reply(message.chat.id, t!("press.file_failed", locale = locale).into_owned()).await;
+                let text = t!("press.file_failed", locale = locale).into_owned();
+                self.desk.say_once(Channel::Telegram, update_id, &message.chat.id.0.to_string(), text).await?;
                 return Ok(());
             }
         };
@@ -174,9 +191,13 @@ impl TelegramPoller {
         // A message that answers the question a ticket's button asked finishes that action.
         let outcome = self.desk.answer_pending(Channel::Telegram, update_id, &sender, text, files.clone()).await?;
         match outcome {
-            Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
-                self.reply(message.chat.id, answer).await;
-                Ok(())
+            // The effect recorded the update: handled again, it comes back as a duplicate.
+            Some(PressOutcome::Done { answer } | PressOutcome::Asked { answer }) => {
+                self.desk.say(Channel::Telegram, &message.chat.id.0.to_string(), answer).await
+            }
+            // Nothing was recorded: the answer itself is keyed to the update.
+            Some(PressOutcome::Refused { answer }) => {
+                self.desk.say_once(Channel::Telegram, update_id, &message.chat.id.0.to_string(), answer).await.map(drop)
             }
             Some(PressOutcome::Duplicate) => Ok(()),
             None => {
@@ -203,9 +224,10 @@ impl TelegramPoller {
             Ok(_) => Ok(()),
             Err(err) if err.is_internal() => Err(err),
             Err(err) => {
+                // Nothing was committed: the update's id is free to key the answer to.
                 let locale = self.desk.locale_of(Channel::Telegram, sender).await;
-                self.reply(chat, err.localized(locale, self.desk.sop().calendar.timezone())).await;
-                Ok(())
+                let text = err.localized(locale, self.desk.sop().calendar.timezone());
+                self.desk.say_once(Channel::Telegram, update_id, &chat.0.to_string(), text).await.map(drop)
             }
         }
     }
@@ -219,7 +241,7 @@ impl TelegramPoller {
             (largest.file.id.clone(), "image/jpeg".to_owned(), None)
         } else if let Some(document) = message.document() {
             let mime = document.mime_type.as_ref().map_or("application/octet-stream".to_owned(), ToString::to_string);
-            (document.file.id.clone(), mime, document.file_name.clone())
+            (document.file.id.clone(), mime, document.file_name.as_deref().map(|n| clean_text(n).into_owned()))
         } else {
             return Ok(Vec::new());
         };
@@ -234,7 +256,12 @@ impl TelegramPoller {
 
     async fn on_press(&self, update_id: &str, query: &CallbackQuery) -> Result<(), ServiceError> {
         let from = query.from.id.0.to_string();
-        let Some(data) = query.data.as_deref() else { return self.answer(query, None).await };
+        let Some(data) = query.data.as_deref() else {
+            if !self.desk.first_time(Channel::Telegram, update_id).await? {
+                return Ok(());
+            }
+            return self.answer(query, None).await;
+        };
         let action = match self.codec.decode_any(data, &self.sop) {
             Ok(Tapped::Action(action)) => action,
             Ok(Tapped::Choice(choice)) => {
@@ -251,7 +278,8 @@ impl TelegramPoller {
                 };
                 let toast = match self.desk.receive(incoming).await {
                     Ok(Received::Handled { toast }) => toast,
-                    Ok(Received::Duplicate) => None,
+                    // Its button was answered when it was first handled.
+                    Ok(Received::Duplicate) => return Ok(()),
                     Err(err) if err.is_internal() => return Err(err),
                     Err(err) => Some(err.localized(
                         self.desk.locale_of(Channel::Telegram, &from).await,
@@ -261,6 +289,9 @@ impl TelegramPoller {
                 return self.answer(query, toast).await;
             }
             Err(err) => {
+                if !self.desk.first_time(Channel::Telegram, update_id).await? {
+                    return Ok(());
+                }
                 tracing::warn!(%err, user = %from, data, "refused a forged or malformed button");
                 let locale = self.desk.locale_of(Channel::Telegram, &from).await;
                 return self.answer(query, Some(t!("press.forged", locale = locale).into_owned())).await;
@@ -279,7 +310,8 @@ impl TelegramPoller {
             PressOutcome::Done { answer } | PressOutcome::Asked { answer } | PressOutcome::Refused { answer } => {
                 Some(answer)
             }
-            PressOutcome::Duplicate => None,
+            // Answered when it was first handled; Telegram refuses a second answer.
+            PressOutcome::Duplicate => return Ok(()),
         };
         self.answer(query, answer).await
     }
@@ -318,21 +350,13 @@ impl TelegramPoller {
             }
         }
     }
-
-    /// Answer in `chat` through the outbox, so this answer keeps its place among the
-    /// messages the core queued for the same chat.
-    async fn reply(&self, chat: ChatId, text: String) {
-        if let Err(err) = self.desk.say(Channel::Telegram, &chat.0.to_string(), text).await {
-            tracing::warn!(%err, "reply not queued");
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("telegram: {0}")]
     Telegram(String),
-    /// An update's effect failed: fetch again from `resume_at`, everything before it is done.
-    #[error("update {resume_at}: {error}")]
-    Core { resume_at: i32, error: ServiceError },
+    /// The batch could not be stored: it is fetched again.
+    #[error("storing updates: {0}")]
+    Store(String),
 }

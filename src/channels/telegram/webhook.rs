@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, Update};
+use teloxide::types::{AllowedUpdate, Update, UpdateKind};
 
 use super::TelegramPoller;
 use crate::domain::ticket::Channel;
@@ -76,9 +76,8 @@ pub async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body
     let labels = Metrics::label("channel", Channel::Telegram.as_str());
     state.updates.helpdesk().metrics().updates_received.get_or_create(&labels).inc();
     // One chat's updates are applied in order; a press is keyed by the chat of its card.
-    let chat = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64)).unwrap_or_default();
     let Ok(body) = String::from_utf8(body.to_vec()) else { return StatusCode::OK };
-    match state.inbox.push(Channel::Telegram, &chat.to_string(), body).await {
+    match state.inbox.push(Channel::Telegram, &super::poller::chat_key(&update), body).await {
         Ok(_) => StatusCode::OK,
         Err(err) => {
             tracing::error!(%err, update = update.id.0, "telegram update not stored; Telegram will retry");
@@ -95,7 +94,27 @@ impl Applier for TelegramPoller {
 
     async fn apply(&self, body: &str) -> Result<(), ApplyError> {
         let update: Update = serde_json::from_str(body).map_err(|err| ApplyError::Never(err.to_string()))?;
-        self.handle(&update).await.map_err(|err| ApplyError::Retry(err.to_string()))
+        self.handle(&update).await.map_err(ApplyError::from)
+    }
+
+    async fn gave_up(&self, id: i64, body: &str) {
+        let Ok(update) = serde_json::from_str::<Update>(body) else { return };
+        let Some(chat) = update.chat().map(|c| c.id.0).or_else(|| update.from().map(|u| u.id.0 as i64)) else {
+            return;
+        };
+        let desk = self.helpdesk();
+        let sender = update.from().map(|u| u.id.0.to_string()).unwrap_or_default();
+        let text = rust_i18n::t!("press.gave_up", locale = desk.locale_of(Channel::Telegram, &sender).await);
+        // A press is told on its button, while Telegram still takes an answer to it.
+        if let UpdateKind::CallbackQuery(query) = &update.kind
+            && self.bot().answer_callback_query(query.id.clone()).text(text.clone()).await.is_ok()
+        {
+            return;
+        }
+        let key = format!("gave-up:{}", update.id.0);
+        if let Err(err) = desk.say_once(Channel::Telegram, &key, &chat.to_string(), text.into_owned()).await {
+            tracing::warn!(%err, row = id, "the sender of an update given up on was not told");
+        }
     }
 }
 

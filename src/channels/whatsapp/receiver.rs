@@ -21,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::client::GraphClient;
 use super::webhook::{self, Inbound, MessageKind, SIGNATURE_HEADER};
 use crate::channels::callback::{CallbackCodec, Tapped};
+use crate::channels::clean_text;
 use crate::channels::commands::{Command, command_or_keyword};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
@@ -28,6 +29,7 @@ use crate::inbox::{Applier, ApplyError, Inbox};
 use crate::metrics::Metrics;
 use crate::service::{Body, Helpdesk, Incoming, Press, PressOutcome, Received, ServiceError, StatusError};
 use crate::store::attachments::{MAX_BYTES, NewAttachment};
+use crate::store::inbox::NewDelivery;
 
 /// Where Meta is told to deliver.
 pub const ROUTE: &str = "/webhook/whatsapp";
@@ -87,13 +89,16 @@ impl WhatsAppReceiver {
     }
 
     async fn on_message(&self, id: &str, sender: &str, kind: MessageKind) -> Result<(), ServiceError> {
+        // Text the databases would refuse (NUL, control characters) never gets past here.
+        let clean = |text: Option<String>| text.map(|t| clean_text(&t).into_owned()).unwrap_or_default();
         match kind {
-            MessageKind::Text { body } => self.on_text(id, sender, &body, Vec::new()).await,
+            MessageKind::Text { body } => self.on_text(id, sender, &clean(Some(body)), Vec::new()).await,
             MessageKind::Image { media_id, mime, caption } => {
-                self.on_file(id, sender, &media_id, mime, None, caption.unwrap_or_default()).await
+                self.on_file(id, sender, &media_id, mime, None, clean(caption)).await
             }
             MessageKind::Document { media_id, mime, filename, caption } => {
-                self.on_file(id, sender, &media_id, mime, filename, caption.unwrap_or_default()).await
+                let filename = filename.map(|name| clean(Some(name)));
+                self.on_file(id, sender, &media_id, mime, filename, clean(caption)).await
             }
             MessageKind::ButtonReply { id: data, .. }
             | MessageKind::ListReply { id: data, .. }
@@ -171,8 +176,11 @@ impl WhatsAppReceiver {
         }
         let outcome = self.desk.answer_pending(Channel::Whatsapp, id, sender, text, files.clone()).await?;
         match outcome {
-            Some(PressOutcome::Done { answer } | PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
+            Some(PressOutcome::Done { answer } | PressOutcome::Asked { answer }) => {
                 self.desk.say(Channel::Whatsapp, sender, answer).await
+            }
+            Some(PressOutcome::Refused { answer }) => {
+                self.desk.say_once(Channel::Whatsapp, id, sender, answer).await.map(drop)
             }
             Some(PressOutcome::Duplicate) => Ok(()),
             None => {
@@ -239,7 +247,8 @@ impl WhatsAppReceiver {
                     self.desk.locale_of(Channel::Whatsapp, sender).await,
                     self.desk.sop().calendar.timezone(),
                 );
-                self.desk.say(Channel::Whatsapp, sender, text).await?;
+                // Nothing was committed: the message's id is free to key the answer to.
+                self.desk.say_once(Channel::Whatsapp, id, sender, text).await?;
                 Ok(None)
             }
         }
@@ -281,11 +290,14 @@ async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderM
             return StatusCode::BAD_REQUEST;
         }
     };
-    let Ok(text) = String::from_utf8(body.to_vec()) else {
-        // JSON that parsed is UTF-8; this is only the type system's doubt.
+    if events.is_empty() {
+        return StatusCode::OK;
+    }
+    let Some(deliveries) = split(&body) else {
+        // JSON that parsed as a webhook splits; this is only the type system's doubt.
         return StatusCode::BAD_REQUEST;
     };
-    match receiver.inbox.push(Channel::Whatsapp, &sender_of(&events), text).await {
+    match receiver.inbox.push_all(deliveries).await {
         Ok(_) => StatusCode::OK,
         Err(err) => {
             tracing::error!(%err, "whatsapp delivery not stored; Meta will deliver it again");
@@ -294,17 +306,52 @@ async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderM
     }
 }
 
-/// Whose conversation a delivery belongs to: its first message's sender, or for statuses
-/// alone the recipient (statuses are not part of a conversation's order).
-fn sender_of(events: &[Inbound]) -> String {
-    let first_message = events.iter().find_map(|e| match e {
-        Inbound::Message { from, .. } => Some(from.as_str()),
-        Inbound::Status { .. } => None,
-    });
-    match first_message {
-        Some(from) => format!("+{}", from.trim_start_matches('+')),
-        None => String::from("statuses"),
+/// One stored delivery per message and per status, each still shaped as a webhook delivery
+/// of its own: a message is then applied in its sender's order even when Meta batched
+/// several senders together, one that fails holds up no one else's, and a delivery of
+/// thousands of messages is applied a message at a time, in bounded memory.
+fn split(body: &[u8]) -> Option<Vec<NewDelivery>> {
+    use serde_json::{Value, json};
+    let payload: Value = serde_json::from_slice(body).ok()?;
+    let object = payload.get("object")?.clone();
+    let mut out = Vec::new();
+    for entry in payload.get("entry")?.as_array()? {
+        for change in entry.get("changes").and_then(Value::as_array).into_iter().flatten() {
+            let Some(value) = change.get("value").and_then(Value::as_object) else { continue };
+            let mut base = value.clone();
+            let messages = base.remove("messages");
+            let statuses = base.remove("statuses");
+            let contacts = base.remove("contacts");
+            let wrap = |value: serde_json::Map<String, Value>| {
+                let single = json!({
+                    "object": object,
+                    "entry": [{ "id": entry.get("id"), "changes": [{ "field": change.get("field"), "value": value }] }],
+                });
+                single.to_string()
+            };
+            for message in messages.as_ref().and_then(Value::as_array).into_iter().flatten() {
+                let from = message.get("from").and_then(Value::as_str).unwrap_or_default();
+                let mut value = base.clone();
+                value.insert("messages".into(), json!([message]));
+                if let Some(contacts) = contacts.as_ref().and_then(Value::as_array) {
+                    let own: Vec<&Value> =
+                        contacts.iter().filter(|c| c.get("wa_id").and_then(Value::as_str) == Some(from)).collect();
+                    value.insert("contacts".into(), json!(own));
+                }
+                let sender = format!("+{}", from.trim_start_matches('+'));
+                out.push(NewDelivery { channel: Channel::Whatsapp, sender, body: wrap(value) });
+            }
+            for status in statuses.as_ref().and_then(Value::as_array).into_iter().flatten() {
+                let recipient = status.get("recipient_id").and_then(Value::as_str).unwrap_or_default();
+                let mut value = base.clone();
+                value.insert("statuses".into(), json!([status]));
+                // Statuses are not part of a conversation: their own lane per recipient.
+                let sender = format!("statuses:{recipient}");
+                out.push(NewDelivery { channel: Channel::Whatsapp, sender, body: wrap(value) });
+            }
+        }
     }
+    Some(out)
 }
 
 #[async_trait::async_trait]
@@ -317,8 +364,23 @@ impl Applier for WhatsAppReceiver {
         let events = webhook::parse(body.as_bytes()).map_err(|err| ApplyError::Never(err.to_string()))?;
         for event in events {
             // Events before a failing one stay applied; applying them again changes nothing.
-            self.handle(event).await.map_err(|err| ApplyError::Retry(err.to_string()))?;
+            self.handle(event).await.map_err(ApplyError::from)?;
         }
         Ok(())
+    }
+
+    async fn gave_up(&self, row: i64, body: &str) {
+        let Ok(events) = webhook::parse(body.as_bytes()) else { return };
+        let Some((id, from)) = events.iter().find_map(|event| match event {
+            Inbound::Message { id, from, .. } => Some((id, from)),
+            Inbound::Status { .. } => None,
+        }) else {
+            return;
+        };
+        let sender = format!("+{}", from.trim_start_matches('+'));
+        let text = t!("press.gave_up", locale = self.desk.locale_of(Channel::Whatsapp, &sender).await).into_owned();
+        if let Err(err) = self.desk.say_once(Channel::Whatsapp, &format!("gave-up:{id}"), &sender, text).await {
+            tracing::warn!(%err, row, "the sender of a delivery given up on was not told");
+        }
     }
 }
