@@ -180,3 +180,61 @@ async fn post(http: &reqwest::Client, port: u16, delivery: &Value) {
         .unwrap();
     assert_eq!(answer.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_update_delivered_twice_is_answered_once() {
+    let (url, _db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let db = store::connect(&url).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let reporters = crowd::seed(&db, 20_000, 1).await;
+    db.close().await.unwrap();
+    let chat = reporters[0].1;
+
+    let fake = FakeTelegram::start(TOKEN).await;
+    let port = crowd::free_port();
+    let hook = format!("http://127.0.0.1:{port}/webhook/telegram");
+    let log = data.path().join("sigap.log");
+    let extra = [("SIGAP_LISTEN", format!("127.0.0.1:{port}")), ("TELEGRAM_WEBHOOK_URL", hook.clone())];
+    let child = crowd::serve(Path::new(env!("CARGO_BIN_EXE_sigap")), &url, data.path(), &fake, &log, &extra);
+    let http = reqwest::Client::new();
+    crowd::until_ready(&http, port).await;
+    let secret = sigap::channels::telegram::webhook::secret(None, TOKEN);
+
+    // As Telegram re-sends an update it got no answer for, or as two replicas each get it.
+    let mut updates = Vec::new();
+    for (n, update) in [
+        fake.message_from(chat, "/bantuan"),
+        fake.message_from(chat, "/status"),
+        fake.message_from(chat, "/tidakada"),
+        fake.callback_from(chat, 5, "not-a-signed-button"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut update = update;
+        update["update_id"] = serde_json::json!(900 + n);
+        updates.push(update);
+    }
+    for _ in 0..2 {
+        for update in &updates {
+            let answer = http
+                .post(&hook)
+                .header(sigap::channels::telegram::webhook::SECRET_HEADER, &secret)
+                .json(update)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+        }
+    }
+    until("three answers and a toast", || {
+        fake.sent_to(chat).len() >= 3 && !fake.calls("answerCallbackQuery").is_empty()
+    })
+    .await;
+    // Give a second handling every chance to show before counting.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    crowd::stop(child);
+    assert_eq!(fake.sent_to(chat).len(), 3, "{:?}", fake.sent_to(chat));
+    assert_eq!(fake.calls("answerCallbackQuery").len(), 1);
+}

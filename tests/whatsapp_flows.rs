@@ -535,3 +535,40 @@ async fn a_person_on_both_channels_is_answered_where_they_last_wrote() {
     assert_eq!(to_reporter, ["whatsapp"]);
     wa.stop().await;
 }
+
+#[tokio::test]
+async fn a_131047_failure_reported_before_the_send_is_recorded_is_applied_once_it_is() {
+    let wa = start("kudus", true).await;
+    // Meta promises no order between a send's answer and its statuses: the failure of the
+    // next message the number will send arrives before SIGAP has sent it. (The fake numbers
+    // its wamids in order; what went out at start, if anything, has settled by now.)
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let assigned = wa.fake.requests().iter().filter(|r| r.answer["messages"][0]["id"].is_string()).count();
+    let first_wamid = format!("wamid.HBgN{REPORTER}FQIAERgS{:020X}AA==", assigned + 1);
+    let failed = webhook::status(&first_wamid, "failed", REPORTER, &[(131047, "Re-engagement message")]);
+    let body = serde_json::to_vec(&failed).unwrap();
+    let signature = webhook::sign(APP_SECRET, &body);
+    assert_eq!(wa.post_raw(body, Some(signature)).await, 200);
+    // The reporter writes; the answer goes as free text and is recorded with that wamid.
+    let hello = serde_json::to_vec(&webhook::text(REPORTER, "Sari", &wa.message_id(), "halo")).unwrap();
+    let signature = webhook::sign(APP_SECRET, &hello);
+    assert_eq!(wa.post_raw(hello, Some(signature)).await, 200);
+    eventually("the answer sent", || async { !wa.fake.delivered_to(REPORTER).is_empty() }).await;
+    assert_eq!(wa.fake.delivered_to(REPORTER)[0].0, first_wamid);
+    eventually("the answer recorded as sent", || async {
+        outbox::by_external_id(wa.desk.db(), Channel::Whatsapp, &first_wamid).await.unwrap().is_some()
+    })
+    .await;
+    // The status waits for its retry on the service's clock; then it finds the send.
+    wa.clock.advance(chrono::Duration::minutes(1));
+    eventually("the template sent after the early failure", || async {
+        wa.fake.sent_to(REPORTER).iter().any(|b| b["type"] == "template")
+    })
+    .await;
+    let original = outbox::by_external_id(wa.desk.db(), Channel::Whatsapp, &first_wamid).await.unwrap().unwrap();
+    assert!(original.last_error.unwrap_or_default().contains("131047"));
+    eventually("nothing left in the inbox", || async { sigap::store::inbox::depth(&wa.inbox).await.unwrap() == 0 })
+        .await;
+    assert_eq!(sigap::store::inbox::parked_count(&wa.inbox).await.unwrap(), 0);
+    wa.stop().await;
+}

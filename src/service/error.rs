@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// The same platform update arrived again; its effect is already recorded.
     #[error("this update was already handled")]
     Duplicate,
+    /// A platform reported on a message whose send SIGAP has not recorded (yet).
+    #[error("a status for message {0}, whose send is not recorded")]
+    SendNotRecorded(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error("file storage: {0}")]
@@ -69,7 +72,9 @@ impl ServiceError {
             ServiceError::Refused { number, step_name, refusal } => refusal_text(locale, number, step_name, refusal),
             ServiceError::Invalid(detail) => t!("refusal.invalid", locale = locale, detail = detail).into_owned(),
             ServiceError::Duplicate => t!("refusal.duplicate", locale = locale).into_owned(),
-            ServiceError::Db(_) | ServiceError::Io(_) => t!("refusal.internal", locale = locale).into_owned(),
+            ServiceError::Db(_) | ServiceError::Io(_) | ServiceError::SendNotRecorded(_) => {
+                t!("refusal.internal", locale = locale).into_owned()
+            }
         }
     }
 
@@ -82,12 +87,13 @@ impl ServiceError {
             ServiceError::AlreadyActed { .. } => "already_acted",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::Duplicate => "duplicate",
+            ServiceError::SendNotRecorded(_) => "send_not_recorded",
             ServiceError::Db(_) | ServiceError::Io(_) => "internal",
         }
     }
 
     pub fn is_internal(&self) -> bool {
-        matches!(self, ServiceError::Db(_) | ServiceError::Io(_))
+        matches!(self, ServiceError::Db(_) | ServiceError::Io(_) | ServiceError::SendNotRecorded(_))
     }
 
     /// Whether trying the same input again may succeed: the database was unreachable, busy or
@@ -95,7 +101,7 @@ impl ServiceError {
     /// constraint the input breaks, a value the database refuses) fails the same way again.
     pub fn is_transient(&self) -> bool {
         match self {
-            ServiceError::Io(_) => true,
+            ServiceError::Io(_) | ServiceError::SendNotRecorded(_) => true,
             ServiceError::Db(err) => db_error_is_transient(err),
             _ => false,
         }

@@ -86,14 +86,18 @@ impl Helpdesk {
             return Ok(());
         }
         let labels = crate::metrics::Metrics::labels(("channel", channel.as_str()), ("status", status));
-        self.metrics.delivery_statuses.get_or_create(&labels).inc();
         if status != "failed" {
-            return Ok(txn.commit().await?);
+            txn.commit().await?;
+            self.metrics.delivery_statuses.get_or_create(&labels).inc();
+            return Ok(());
         }
         let Some(row) = outbox::by_external_id(&txn, channel, external_id).await? else {
-            tracing::warn!(%external_id, "a failure reported for a message SIGAP does not know");
-            return Ok(txn.commit().await?);
+            // The platform promises no order between a send's answer and its statuses: this
+            // one may be about a message whose send is not recorded yet. Nothing is kept;
+            // the caller tries it again later, and after that keeps it aside for the admin.
+            return Err(ServiceError::SendNotRecorded(external_id.to_owned()));
         };
+        self.metrics.delivery_statuses.get_or_create(&labels).inc();
         let why = errors.iter().map(|e| format!("{} {}", e.code, e.title)).collect::<Vec<_>>().join("; ");
         let mut message = row.message().map_err(|e| ServiceError::Invalid(e.to_string()))?;
         if errors.iter().any(|e| e.code == OUTSIDE_WINDOW) && !message.template {
