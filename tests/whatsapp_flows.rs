@@ -572,3 +572,13 @@ async fn a_131047_failure_reported_before_the_send_is_recorded_is_applied_once_i
     assert_eq!(sigap::store::inbox::parked_count(&wa.inbox).await.unwrap(), 0);
     wa.stop().await;
 }
+
+#[tokio::test]
+async fn what_a_person_sends_is_marked_read() {
+    let wa = start("kudus", false).await;
+    let id = wa.message_id();
+    assert_eq!(wa.post(&webhook::text(REPORTER, "Sari", &id, "halo")).await, 200);
+    eventually("the blue ticks", || async { wa.fake.read_receipts().contains(&id) }).await;
+    assert!(wa.fake.violations().is_empty(), "{:?}", wa.fake.violations());
+    wa.stop().await;
+}

@@ -86,6 +86,8 @@ struct State {
     /// xorshift64 state for [`Faults`].
     dice: u64,
     violations: Vec<String>,
+    /// Message ids marked read, in order.
+    read: Vec<String>,
 }
 
 impl State {
@@ -207,6 +209,11 @@ impl FakeGraph {
     }
 
     /// Every breach of the spec or of Meta's limits seen so far.
+    /// The incoming messages the business marked read, in order.
+    pub fn read_receipts(&self) -> Vec<String> {
+        self.state().read.clone()
+    }
+
     pub fn violations(&self) -> Vec<String> {
         self.state().violations.clone()
     }

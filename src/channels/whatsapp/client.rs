@@ -1,5 +1,5 @@
-//! A thin client for the four Cloud API calls SIGAP makes: send a message, upload a medium,
-//! look a medium up, download it. Every call carries the bearer token; every refusal becomes a
+//! A thin client for the Cloud API calls SIGAP makes: send a message, mark one read, upload
+//! a medium, look a medium up, download it. Every call carries the bearer token; every refusal becomes a
 //! [`GraphError`] the caller can act on.
 
 use std::time::Duration;
@@ -50,6 +50,19 @@ impl GraphClient {
             .next()
             .map(|m| m.id)
             .ok_or_else(|| GraphError::Temporary { code: None, message: "the answer named no message id".into() })
+    }
+
+    /// Marks a message a person sent as read: the blue ticks tell them SIGAP has it.
+    pub async fn mark_read(&self, message_id: &str) -> Result<(), GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Success {
+            #[allow(dead_code)]
+            success: bool,
+        }
+        let url = format!("{}/{}/messages", self.base, self.phone_number_id);
+        let body = serde_json::json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+        let response = self.http.post(url).bearer_auth(self.token.expose_secret()).json(&body).send().await;
+        answer::<Success>(response).await.map(drop)
     }
 
     /// Uploads a file for later sending; answers its media id.

@@ -83,7 +83,15 @@ impl WhatsAppReceiver {
                 // The wa_id is E.164 without its plus: the same number a person registered.
                 let sender = format!("+{}", from.trim_start_matches('+'));
                 self.desk.note_inbound(Channel::Whatsapp, &sender).await?;
-                self.on_message(&id, &sender, kind).await
+                self.on_message(&id, &sender, kind).await?;
+                // Best effort, and not in the way of the next message.
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = client.mark_read(&id).await {
+                        tracing::debug!(%err, message = %id, "whatsapp message not marked read");
+                    }
+                });
+                Ok(())
             }
         }
     }

@@ -114,6 +114,16 @@ async fn send(
     if !json_body {
         problems.push("Content-Type must be application/json".to_owned());
     }
+    // "Send typing indicator and read receipt": the same endpoint, another body.
+    if body.get("status").is_some() {
+        problems.extend(validate::read_receipt(&body));
+        if let Some(problem) = problems.first() {
+            fake.state().violations.push(format!("read receipt: {problem}"));
+            return (None, body.clone(), 400, graph_error(fake, 100, Some(problem)));
+        }
+        fake.state().read.push(body["message_id"].as_str().unwrap_or_default().to_owned());
+        return (None, body, 200, json!({ "success": true }));
+    }
     problems.extend(validate::message(&body, |id| fake.state().media.contains_key(id)));
     let failure = {
         let mut state = fake.state();

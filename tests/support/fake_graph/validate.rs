@@ -45,6 +45,26 @@ const TYPES: [&str; 11] = [
     "contacts",
 ];
 
+/// Every problem with a read receipt ("Send typing indicator and read receipt").
+pub fn read_receipt(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
+        problems.push("messaging_product must be \"whatsapp\"".to_owned());
+    }
+    if body.get("status").and_then(Value::as_str) != Some("read") {
+        problems.push(format!("status must be \"read\", got {}", body["status"]));
+    }
+    if !body.get("message_id").and_then(Value::as_str).is_some_and(|id| id.starts_with("wamid.")) {
+        problems.push(format!("message_id must be a wamid, got {}", body["message_id"]));
+    }
+    if let Some(indicator) = body.get("typing_indicator")
+        && indicator.get("type").and_then(Value::as_str) != Some("text")
+    {
+        problems.push("typing_indicator.type must be \"text\"".to_owned());
+    }
+    problems
+}
+
 /// Every problem with `body`; empty when Meta would accept it.
 pub fn message(body: &Value, media_exists: impl Fn(&str) -> bool) -> Vec<String> {
     let mut problems = Vec::new();
