@@ -7,8 +7,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use sigap::delivery::{Delivery, DeliveryWorker, RetryPolicy, SendError, Sender, Sent, Step};
+use sigap::delivery::{Delivery, DeliveryWorker, Limits, Pacer, RetryPolicy, SendError, Sender, Sent, Step};
 use sigap::domain::role::Role;
 use sigap::domain::sop::{ActionKind, Target};
 use sigap::domain::ticket::Channel;
@@ -90,7 +91,10 @@ impl Walk {
     async fn new(preset: &str) -> Walk {
         let t = spawn(preset).await;
         let phones = Arc::new(Phones::default());
+        // The clock stands still: lift the pacing, as the binary's tests do.
+        let unpaced = Limits { per_chat_interval: Duration::ZERO, per_second: usize::MAX };
         let worker = DeliveryWorker::new(t.db.clone(), Arc::new(t.clock.clone()), t.data_dir(), RetryPolicy::default())
+            .with_pacer(Pacer::with_limits(HashMap::from([(Channel::Telegram, unpaced)])))
             .with_sender(phones.clone());
         Walk { t, phones, worker, updates: AtomicU64::new(0) }
     }
