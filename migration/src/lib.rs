@@ -13,6 +13,7 @@ mod m20261123_000006_survey;
 mod m20261123_000007_complaints;
 mod m20261124_000001_inbox;
 mod m20261124_000002_papers;
+mod m20261130_000004_cards;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_survey::Migration),
             Box::new(m20261123_000007_complaints::Migration),
             Box::new(m20261124_000002_papers::Migration),
+            Box::new(m20261130_000004_cards::Migration),
         ]
     }
 }

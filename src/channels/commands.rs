@@ -24,7 +24,10 @@ pub fn command(text: &str) -> Option<Command> {
     let arg = tail.split_whitespace().next().map(str::to_owned);
     Some(match name.as_str() {
         "status" => Command::Query(Query::Status(arg)),
-        "tiket" | "tickets" => Command::Query(Query::Mine),
+        "tiket" | "tickets" | "ticket" => match arg {
+            Some(number) => Command::Query(Query::Ticket(number.to_uppercase())),
+            None => Command::Query(Query::Mine),
+        },
         "antrian" | "queue" => Command::Query(Query::Queue),
         "start" => Command::Chat(ChatCommand::Start(arg)),
         "lapor" | "report" => Command::Chat(ChatCommand::Report),
@@ -58,6 +61,9 @@ pub fn command_or_keyword(text: &str) -> Option<Command> {
             Some(Command::Query(Query::Status(Some(number.to_uppercase()))))
         }
         ("tiket", []) => Some(Command::Query(Query::Mine)),
+        ("tiket", [number]) if number.to_uppercase().parse::<TicketNumber>().is_ok() => {
+            Some(Command::Query(Query::Ticket(number.to_uppercase())))
+        }
         ("antrian", []) => Some(Command::Query(Query::Queue)),
         ("bantuan" | "help" | "menu", []) => Some(Command::Query(Query::Help)),
         ("batal", []) => Some(Command::Chat(ChatCommand::Cancel)),
@@ -83,6 +89,7 @@ mod tests {
         let chat = |c| Some(Command::Chat(c));
         assert_eq!(command("/status@SigapBot GJ-2026-000001"), query(Query::Status(Some("GJ-2026-000001".into()))));
         assert_eq!(command("/tiket"), query(Query::Mine));
+        assert_eq!(command("/tiket gj-2026-000007"), query(Query::Ticket("GJ-2026-000007".into())));
         assert_eq!(command("/antrian"), query(Query::Queue));
         assert_eq!(command("/halo"), query(Query::Help));
         assert_eq!(command("/start a1b2c3"), chat(ChatCommand::Start(Some("a1b2c3".into()))));
@@ -99,6 +106,7 @@ mod tests {
         assert_eq!(command_or_keyword("Status"), query(Query::Status(None)));
         assert_eq!(command_or_keyword("status gj-2026-000001"), query(Query::Status(Some("GJ-2026-000001".into()))));
         assert_eq!(command_or_keyword("batal"), Some(Command::Chat(ChatCommand::Cancel)));
+        assert_eq!(command_or_keyword("tiket GJ-2026-000007"), query(Query::Ticket("GJ-2026-000007".into())));
         assert_eq!(
             command_or_keyword("cari Ruang Server"),
             Some(Command::Chat(ChatCommand::Search("Ruang Server".into())))

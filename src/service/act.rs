@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
-use super::{Helpdesk, ServiceError, notify};
+use super::{Helpdesk, ServiceError, cards, notify};
 use crate::domain::role::Role;
+use crate::domain::sop::ActionKind;
 use crate::domain::ticket::{Channel, TicketRef, TicketStatus};
 use crate::domain::workflow::{self, Actor, Candidate, Command, Refusal, Transition};
 use crate::metrics::Metrics;
@@ -211,15 +212,49 @@ impl Helpdesk {
             let details = self.details_from(after.clone(), &assignee_ids, events, &known, &orgs, now);
             messages.extend(self.papers_for(&txn, &details, step, event.id, &messages, now).await?);
         }
-        if transition.kind == crate::domain::sop::ActionKind::Confirm && actor.id == reporter.id {
+        if transition.kind == ActionKind::Confirm && actor.id == reporter.id {
             messages.extend(self.start_survey(&txn, &reporter, row.id, &row.number, now).await?);
         }
-        outbox::enqueue(&txn, messages, now).await?;
+        // Every card sent before this change carries the old version: retired first, so the
+        // fresh cards are the last thing in each chat.
+        let why = cards::Why::Acted { actor: &actor, transition: &transition };
+        let stale = |c: &crate::store::cards::LiveCard| c.version() != Some(after.version);
+        let mut queued = self.retire_cards(&txn, (row.id, &row.number), stale, why, origin.card.as_ref(), now).await?;
+        queued.extend(messages);
+        outbox::enqueue(&txn, queued, now).await?;
         inbound::clear_pending(&txn, actor.id).await?;
+        if transition.kind == ActionKind::AskInfo && !ended {
+            ask_reporter(&txn, &reporter, &after, now).await?;
+        }
         txn.commit().await?;
         tracing::info!(ticket = %row.number, from = %transition.from_step, to = %transition.to_step, "action applied");
         Ok(Acted { ticket_id: row.id, number: row.number, version: after.version, transition })
     }
+}
+
+/// The reporter was asked a question: their next message is the answer (`provide_info`),
+/// not a new report.
+async fn ask_reporter(
+    txn: &DatabaseTransaction,
+    reporter: &PersonRecord,
+    ticket: &TicketRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    let Some((channel, _)) = reporter.contact() else { return Ok(()) };
+    let pending = inbound::PendingInput {
+        person_id: reporter.id,
+        channel: channel.as_str().to_owned(),
+        ticket_id: ticket.id,
+        version: ticket.version,
+        action: ActionKind::ProvideInfo.as_str().to_owned(),
+        to_step: None,
+        card_chat: None,
+        card_message: None,
+        card_text: None,
+        created_at: now,
+    };
+    inbound::set_pending(txn, pending).await?;
+    Ok(())
 }
 
 fn by_id(people: Vec<PersonRecord>) -> HashMap<i64, PersonRecord> {
@@ -228,7 +263,7 @@ fn by_id(people: Vec<PersonRecord>) -> HashMap<i64, PersonRecord> {
 
 /// The ticket moved under the person's feet: name who moved it, from the newest event
 /// (which the winner committed before us, or we would not have seen a new version).
-async fn who_was_first(txn: &DatabaseTransaction, row: &TicketRow) -> Result<ServiceError, ServiceError> {
+pub(super) async fn who_was_first(txn: &DatabaseTransaction, row: &TicketRow) -> Result<ServiceError, ServiceError> {
     let fresh = tickets::by_id(txn, row.id).await?;
     let Some(last) = tickets::last_event(txn, row.id).await? else {
         return Ok(ServiceError::NotFound(row.number.clone()));

@@ -3,6 +3,7 @@
 //! transaction; the decisions themselves come from the pure [`crate::domain::workflow`].
 
 mod act;
+mod cards;
 mod converse;
 mod error;
 mod notify;

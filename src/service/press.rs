@@ -11,10 +11,11 @@ use crate::domain::reply;
 use crate::domain::role::Role;
 use crate::domain::sop::{ActionKind, Target};
 use crate::domain::ticket::{Channel, Priority};
-use crate::domain::workflow::{Command, Refusal};
+use crate::domain::workflow::{self, Actor, Command, Refusal};
 use crate::i18n;
 use crate::outbound::{Button, ButtonAction, OutboundMessage, kind};
 use crate::store::attachments::NewAttachment;
+use crate::store::directory::PersonRecord;
 use crate::store::inbound::{self, PendingInput};
 use crate::store::outbox::{self, NewOutbound};
 use crate::store::{directory, tickets};
@@ -53,6 +54,16 @@ impl Helpdesk {
         let locale = i18n::locale(&person.locale);
         let kind = press.action.kind;
         let needs = kind.needs();
+        let photos = self.needs_photos(&press.action).await?;
+        let opens = needs.note || needs.eta || needs.device || photos;
+        if press.action.arg.is_none() && (needs.assignees || needs.priority || opens) {
+            // A picker or a question only for someone who could finish the action, checked
+            // as a one-tap action is: nobody is left with a question that swallows their next
+            // message, and no reporter sees the staff's names.
+            if let Err(err) = self.may_press(&person, &press.action).await {
+                return outcome(Err(err), locale, tz);
+            }
+        }
         let mut assignee_ids = Vec::new();
         let mut priority = None;
         if needs.assignees || needs.priority {
@@ -65,8 +76,7 @@ impl Helpdesk {
                 priority = usize::try_from(arg).ok().and_then(|i| Priority::ALL.get(i)).copied();
             }
         }
-        let photos = self.needs_photos(&press.action).await?;
-        if needs.note || needs.eta || needs.device || photos {
+        if opens {
             return self.ask_for_note(&press, person.id, locale, photos).await;
         }
         let mut command = command(&press.action, None);
@@ -105,13 +115,23 @@ impl Helpdesk {
             .action
             .parse()
             .map_err(|e: crate::domain::ticket::UnknownWord| ServiceError::Invalid(e.to_string()))?;
-        let action = ButtonAction {
-            ticket_id: pending.ticket_id,
-            version: pending.version,
-            kind,
-            to: pending.to_step.clone(),
-            arg: None,
-        };
+        let mut version = pending.version;
+        if kind == ActionKind::ProvideInfo {
+            // The reporter's answer to an official's question belongs to the ticket whatever
+            // happened to it since, as long as it is open; otherwise the message is something
+            // else (a new report), and the question is dropped.
+            match tickets::by_id(&self.db, pending.ticket_id).await? {
+                Some(row) if row.status == crate::domain::ticket::TicketStatus::Open.as_str() => version = row.version,
+                _ => {
+                    let txn = self.db.begin().await?;
+                    inbound::clear_pending(&txn, person.id).await?;
+                    txn.commit().await?;
+                    return Ok(None);
+                }
+            }
+        }
+        let action =
+            ButtonAction { ticket_id: pending.ticket_id, version, kind, to: pending.to_step.clone(), arg: None };
         let card = match (pending.card_chat, pending.card_message, pending.card_text) {
             (Some(chat), Some(message_id), Some(text)) => Some(CardRef { chat, message_id, text }),
             _ => None,
@@ -211,6 +231,33 @@ impl Helpdesk {
         outbox::enqueue(&txn, vec![picker], now).await?;
         txn.commit().await?;
         Ok(PressOutcome::Asked { answer: text })
+    }
+
+    /// Whether `person` may press `action` now: the checks [`Helpdesk::act`] makes before
+    /// anything else, with the same refusals (who acted first, wrong role, not assigned).
+    async fn may_press(&self, person: &PersonRecord, action: &ButtonAction) -> Result<(), ServiceError> {
+        if !person.active {
+            return Err(ServiceError::UnknownPerson);
+        }
+        let txn = self.db.begin().await?;
+        let (row, assignees) = tickets::with_assignees(&txn, TicketRef::Id(action.ticket_id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("#{}", action.ticket_id)))?;
+        let snapshot = tickets::snapshot(&row, assignees);
+        let actor = Actor { id: person.id, roles: person.roles.clone() };
+        let to = action.to.clone().map(Target::from);
+        match workflow::may_act(&self.sop.sop, &snapshot, &actor, action.kind, to.as_ref(), action.version) {
+            Ok(()) => Ok(()),
+            Err(Refusal::Stale { .. }) => Err(super::act::who_was_first(&txn, &row).await?),
+            Err(refusal) => {
+                let step_name = self
+                    .sop
+                    .sop
+                    .step(&row.step)
+                    .map_or(row.step.clone(), |s| s.display_name(&person.locale).to_owned());
+                Err(ServiceError::Refused { number: row.number.clone(), step_name, refusal })
+            }
+        }
     }
 
     /// Whether the step's SOP asks for photos with this action (a completion photo).

@@ -3,16 +3,22 @@
 //! syntax into [`Query`] and send back the text.
 
 use rust_i18n::t;
+use sea_orm::TransactionTrait;
 
-use super::{Helpdesk, ServiceError, TicketRef};
+use super::{Helpdesk, ServiceError, TicketRef, cards, notify};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Channel, TicketNumber, TicketStatus};
+use crate::domain::workflow::{Audience, Notice, NoticeKind};
 use crate::i18n;
+use crate::store::cards::LiveCard;
 use crate::store::directory::{self, PersonRecord};
+use crate::store::outbox::{self, NewOutbound};
 use crate::store::tickets::{self, TicketRow};
 
 /// Most lines a list answer shows; a chat message must stay readable on a small phone.
 const MAX_LINES: usize = 15;
+/// Most cards `/antrian` sends again at once: the most urgent ones.
+const MAX_CARDS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
@@ -20,8 +26,11 @@ pub enum Query {
     Status(Option<String>),
     /// `/tiket`: the reporter's tickets.
     Mine,
-    /// `/antrian`: the tickets waiting on this official or technician, soonest due first.
+    /// `/antrian`: the tickets waiting on this official or technician, soonest due first,
+    /// each with a fresh card carrying its buttons.
     Queue,
+    /// `/tiket N`: one ticket's status, with a fresh card when it waits on this person.
+    Ticket(String),
     /// `/bantuan`, `/start`, or anything not understood.
     Help,
 }
@@ -37,7 +46,8 @@ impl Helpdesk {
             Query::Help => Ok(help(&person, locale)),
             Query::Status(number) => self.status(&person, number, locale).await,
             Query::Mine => self.mine(&person, locale).await,
-            Query::Queue => self.queue(&person, locale).await,
+            Query::Queue => self.queue(&person, channel, from, locale).await,
+            Query::Ticket(number) => self.ticket(&person, channel, from, number, locale).await,
         }
     }
 
@@ -101,7 +111,13 @@ impl Helpdesk {
         Ok(out)
     }
 
-    async fn queue(&self, person: &PersonRecord, locale: &str) -> Result<String, ServiceError> {
+    async fn queue(
+        &self,
+        person: &PersonRecord,
+        channel: Channel,
+        from: &str,
+        locale: &str,
+    ) -> Result<String, ServiceError> {
         let open = tickets::open(&self.db).await?;
         let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
         let mut assigned = std::collections::HashMap::<i64, Vec<i64>>::new();
@@ -116,17 +132,7 @@ impl Helpdesk {
         }
         let mut mine = Vec::new();
         for row in open {
-            let Some(step) = self.sop.sop.step(&row.step) else { continue };
-            let people = assigned.get(&row.id);
-            let acts = match step.role {
-                Role::Reporter => false,
-                Role::Technician => match people {
-                    Some(list) => list.contains(&person.id),
-                    None => person.roles.contains(&Role::Technician),
-                },
-                role => person.roles.contains(&role),
-            };
-            if acts {
+            if self.waits_on(&row, assigned.get(&row.id).map(Vec::as_slice), person) {
                 let sla = self.evaluate(&row, history.get(&row.id).map_or(&[][..], Vec::as_slice), now);
                 let due = sla.current().and_then(|v| v.due).or(sla.overall_due);
                 mine.push((due, row));
@@ -137,8 +143,14 @@ impl Helpdesk {
         }
         // Soonest due first; tickets without any limit last.
         mine.sort_by_key(|(due, row)| (due.is_none(), *due, row.id));
+        // The cards come too: a card that arrived as a template, or scrolled away, is back
+        // with its buttons; the soonest due is the last, nearest the typing thumb.
+        let with_cards: Vec<TicketRow> = mine.iter().take(MAX_CARDS).rev().map(|(_, row)| row.clone()).collect();
+        self.resend_cards(person, channel, from, &with_cards).await?;
         let tz = self.sop.calendar.timezone();
         let mut out = t!("chat.queue_title", locale = locale, count = mine.len()).into_owned();
+        out.push('\n');
+        out.push_str(&t!("chat.queue_cards", locale = locale));
         for (due, row) in mine.into_iter().take(MAX_LINES) {
             let late = due.is_some_and(|d| d < now);
             out.push('\n');
@@ -152,6 +164,94 @@ impl Helpdesk {
             ));
         }
         Ok(out)
+    }
+
+    async fn ticket(
+        &self,
+        person: &PersonRecord,
+        channel: Channel,
+        from: &str,
+        number: String,
+        locale: &str,
+    ) -> Result<String, ServiceError> {
+        let status = self.status(person, Some(number.clone()), locale).await?;
+        let Ok(parsed) = number.parse::<TicketNumber>() else { return Ok(status) };
+        if let Some((row, assignees)) = tickets::with_assignees(&self.db, TicketRef::Number(parsed)).await?
+            && row.status == TicketStatus::Open.as_str()
+            && self.waits_on(&row, Some(&assignees).filter(|a| !a.is_empty()).map(Vec::as_slice), person)
+        {
+            self.resend_cards(person, channel, from, &[row]).await?;
+        }
+        Ok(status)
+    }
+
+    /// Whether `row` waits on `person`: the reporter on their own step, the assignees on a
+    /// technician step (every technician while nobody is), the step's role otherwise.
+    fn waits_on(&self, row: &TicketRow, assignees: Option<&[i64]>, person: &PersonRecord) -> bool {
+        let Some(step) = self.sop.sop.step(&row.step) else { return false };
+        match step.role {
+            Role::Reporter => row.reporter_id == person.id,
+            Role::Technician => match assignees {
+                Some(list) => list.contains(&person.id),
+                None => person.roles.contains(&Role::Technician),
+            },
+            role => person.roles.contains(&role),
+        }
+    }
+
+    /// A fresh card of each of `rows` for `person`, in the chat they asked from; the card of
+    /// each they held before is retired, so they hold exactly one.
+    async fn resend_cards(
+        &self,
+        person: &PersonRecord,
+        channel: Channel,
+        from: &str,
+        rows: &[TicketRow],
+    ) -> Result<(), ServiceError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut fresh = Vec::new();
+        for row in rows {
+            let details = self.details(TicketRef::Id(row.id)).await?;
+            let Some(reporter) = &details.reporter else { continue };
+            let ctx = notify::Context {
+                desk: self,
+                ticket: &details.ticket,
+                reporter,
+                org_name: details.org_name.clone().unwrap_or_default(),
+                acted: None,
+                assignees: details.assignees.clone(),
+                holders: vec![person.clone()],
+                photos: Vec::new(),
+                overall_due: details.sla.overall_due,
+                now,
+            };
+            let step = details.ticket.step.clone();
+            let audience = match self.sop.sop.step(&step) {
+                Some(s) if s.role == Role::Reporter => Audience::Reporter,
+                _ => Audience::StepActors(step),
+            };
+            let notice = Notice { audience, kind: NoticeKind::TaskCard };
+            fresh.extend(
+                ctx.render(&[notice]).into_iter().filter(|m| m.person_id == Some(person.id)).map(|m| NewOutbound {
+                    channel,
+                    address: from.to_owned(),
+                    ..m
+                }),
+            );
+        }
+        let txn = self.db.begin().await?;
+        let mut queued = Vec::new();
+        for row in rows {
+            let theirs = |c: &LiveCard| c.person_id == Some(person.id);
+            queued.extend(self.retire_cards(&txn, (row.id, &row.number), theirs, cards::Why::Resent, None, now).await?);
+        }
+        queued.extend(fresh);
+        outbox::enqueue(&txn, queued, now).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     fn step_name(&self, row: &TicketRow, locale: &str) -> String {

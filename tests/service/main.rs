@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. Every test spawns its own desk on a fresh database.
 
 mod calendar;
+mod cards;
 mod complaints;
 mod concurrency;
 #[path = "../common/db.rs"]
@@ -14,6 +15,7 @@ mod inbox;
 mod metrics;
 mod notifications;
 mod press;
+mod press_checks;
 mod records;
 mod refusals;
 mod sla;

@@ -338,6 +338,16 @@ impl FakeTelegram {
         (state.requests[from..].to_vec(), state.requests.len())
     }
 
+    /// The messages the bot sent to `chat_id` as the chat shows them now (edits applied),
+    /// oldest first.
+    pub fn shown_in(&self, chat_id: i64) -> Vec<Value> {
+        let state = self.state();
+        let mut shown: Vec<(i64, Value)> =
+            state.sent.iter().filter(|((chat, _), _)| *chat == chat_id).map(|((_, id), m)| (*id, m.clone())).collect();
+        shown.sort_by_key(|(id, _)| *id);
+        shown.into_iter().map(|(_, m)| m).collect()
+    }
+
     /// Every breach of the spec or of Telegram's limits seen so far.
     pub fn violations(&self) -> Vec<String> {
         self.state().violations.clone()

@@ -190,14 +190,23 @@ impl Sender for TelegramSender {
         }
         let chunks = split_text(&delivery.message.text, MAX_TEXT);
         let last = chunks.len().saturating_sub(1);
+        let mut sent = Sent::default();
         for (i, chunk) in chunks.into_iter().enumerate() {
             let mut payload = SendMessage::new(chat, chunk);
             if i == last {
                 payload.reply_markup = keyboard.clone();
             }
-            self.call("sendMessage", &payload).await.map_err(SendError::from)?;
+            let message = self.call("sendMessage", &payload).await.map_err(SendError::from)?;
+            // The message with the buttons is remembered, so SIGAP can take them away again
+            // when the ticket moves on (a card retired). Ids are unique only within a chat.
+            if i == last
+                && !delivery.message.buttons.is_empty()
+                && let Some(id) = message.get("message_id").and_then(serde_json::Value::as_i64)
+            {
+                sent.external_ids.push(crate::store::cards::telegram_id(&chat.0.to_string(), &id.to_string()));
+            }
         }
-        Ok(Sent::default())
+        Ok(sent)
     }
 }
 

@@ -10,7 +10,7 @@ pub use notices::{Audience, Notice, NoticeKind, notices_for, notices_for_new};
 use chrono::{DateTime, Utc};
 
 use crate::domain::role::Role;
-use crate::domain::sop::{ActionKind, Sop, Target};
+use crate::domain::sop::{ActionDef, ActionKind, Sop, Step, Target};
 use crate::domain::ticket::{Priority, TicketStatus};
 
 pub type PersonId = i64;
@@ -154,6 +154,61 @@ impl Transition {
     }
 }
 
+/// Whether `actor` may take `kind` (towards `to`) on `ticket` at `expected_version`: the
+/// checks every request passes before anything else (fresh, open, allowed at the step, the
+/// right person). A button that opens a picker or asks a question is checked with this at
+/// the press, so nobody is asked for what they could not do.
+pub fn may_act(
+    sop: &Sop,
+    ticket: &TicketSnapshot,
+    actor: &Actor,
+    kind: ActionKind,
+    to: Option<&Target>,
+    expected_version: i32,
+) -> Result<(), Refusal> {
+    fresh_and_open(ticket, expected_version)?;
+    if kind.is_implicit() {
+        return implicit_permitted(sop, ticket, actor, kind);
+    }
+    permit(sop, ticket, actor, kind, to).map(drop)
+}
+
+fn fresh_and_open(ticket: &TicketSnapshot, expected_version: i32) -> Result<(), Refusal> {
+    // Staleness first: a person pressing an old button learns who acted, even when that
+    // action closed the ticket, the same on every database.
+    if expected_version != ticket.version {
+        return Err(Refusal::Stale { current: ticket.version });
+    }
+    if ticket.status != TicketStatus::Open {
+        return Err(Refusal::NotOpen(ticket.status));
+    }
+    Ok(())
+}
+
+/// The step, its action definition, and the technician claiming an unassigned ticket.
+fn permit<'s>(
+    sop: &'s Sop,
+    ticket: &TicketSnapshot,
+    actor: &Actor,
+    kind: ActionKind,
+    to: Option<&Target>,
+) -> Result<(&'s Step, &'s ActionDef, Option<Vec<PersonId>>), Refusal> {
+    let step = sop.step(&ticket.step).ok_or_else(|| Refusal::NotAllowedHere { kind, step: ticket.step.clone() })?;
+    let action = step.find_action(kind, to).ok_or_else(|| Refusal::NotAllowedHere { kind, step: step.id.clone() })?;
+    let mut claim = None;
+    match step.role {
+        Role::Reporter if actor.id != ticket.reporter_id => return Err(Refusal::NotReporter),
+        Role::Reporter => {}
+        role if !actor.roles.contains(&role) => {
+            return Err(Refusal::WrongRole { step: step.id.clone(), needed: role });
+        }
+        Role::Technician if ticket.assignees.is_empty() => claim = Some(vec![actor.id]),
+        Role::Technician if !ticket.assignees.contains(&actor.id) => return Err(Refusal::NotAssigned),
+        _ => {}
+    }
+    Ok((step, action, claim))
+}
+
 /// Decide what `command` by `actor` does to `ticket` under `sop`, at `now`.
 pub fn decide(
     sop: &Sop,
@@ -162,14 +217,7 @@ pub fn decide(
     command: &Command,
     now: DateTime<Utc>,
 ) -> Result<Transition, Refusal> {
-    // Staleness first: a person pressing an old button learns who acted, even when that
-    // action closed the ticket, the same on every database.
-    if command.expected_version != ticket.version {
-        return Err(Refusal::Stale { current: ticket.version });
-    }
-    if ticket.status != TicketStatus::Open {
-        return Err(Refusal::NotOpen(ticket.status));
-    }
+    fresh_and_open(ticket, command.expected_version)?;
     let note = clean_note(command.note.as_deref())?;
     let base = Transition {
         kind: command.kind,
@@ -188,23 +236,7 @@ pub fn decide(
         return decide_implicit(sop, ticket, actor, command, base);
     }
 
-    let step = sop
-        .step(&ticket.step)
-        .ok_or_else(|| Refusal::NotAllowedHere { kind: command.kind, step: ticket.step.clone() })?;
-    let action = step
-        .find_action(command.kind, command.to.as_ref())
-        .ok_or_else(|| Refusal::NotAllowedHere { kind: command.kind, step: step.id.clone() })?;
-    let mut claim = None;
-    match step.role {
-        Role::Reporter if actor.id != ticket.reporter_id => return Err(Refusal::NotReporter),
-        Role::Reporter => {}
-        role if !actor.roles.contains(&role) => {
-            return Err(Refusal::WrongRole { step: step.id.clone(), needed: role });
-        }
-        Role::Technician if ticket.assignees.is_empty() => claim = Some(vec![actor.id]),
-        Role::Technician if !ticket.assignees.contains(&actor.id) => return Err(Refusal::NotAssigned),
-        _ => {}
-    }
+    let (step, action, claim) = permit(sop, ticket, actor, command.kind, command.to.as_ref())?;
 
     let needs = command.kind.needs();
     if needs.note && base.note.is_none() {
@@ -252,6 +284,16 @@ pub fn decide(
     Ok(transition)
 }
 
+fn implicit_permitted(sop: &Sop, ticket: &TicketSnapshot, actor: &Actor, kind: ActionKind) -> Result<(), Refusal> {
+    if actor.id != ticket.reporter_id {
+        return Err(Refusal::NotReporter);
+    }
+    if kind == ActionKind::Cancel && !sop.header.reporter_can_cancel {
+        return Err(Refusal::NotAllowedHere { kind, step: ticket.step.clone() });
+    }
+    Ok(())
+}
+
 fn decide_implicit(
     sop: &Sop,
     ticket: &TicketSnapshot,
@@ -259,13 +301,8 @@ fn decide_implicit(
     command: &Command,
     base: Transition,
 ) -> Result<Transition, Refusal> {
-    if actor.id != ticket.reporter_id {
-        return Err(Refusal::NotReporter);
-    }
+    implicit_permitted(sop, ticket, actor, command.kind)?;
     match command.kind {
-        ActionKind::Cancel if !sop.header.reporter_can_cancel => {
-            Err(Refusal::NotAllowedHere { kind: command.kind, step: ticket.step.clone() })
-        }
         ActionKind::Cancel => Ok(Transition { status: TicketStatus::Cancelled, ..base }),
         _ if base.note.is_none() => Err(Refusal::Missing("note")),
         _ => Ok(base),

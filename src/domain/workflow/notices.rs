@@ -45,12 +45,18 @@ pub fn notices_for_new(sop: &Sop) -> Vec<Notice> {
     vec![Notice::new(Audience::Reporter, NoticeKind::Received), card_for(sop, &sop.start_step().id)]
 }
 
-/// Notices for an applied transition.
+/// Notices for an applied transition. Every action bumps the ticket's version, so every
+/// card sent before it is stale: whoever acts at the step the ticket is at now gets a fresh
+/// card, whether the ticket moved or stayed (a priority set, a question asked or answered).
 pub fn notices_for(sop: &Sop, before: &TicketSnapshot, t: &Transition) -> Vec<Notice> {
     let mut out = Vec::new();
+    let open = t.status == TicketStatus::Open;
     match t.kind {
         ActionKind::ProvideInfo => {
             out.push(Notice::new(Audience::StepActors(before.step.clone()), NoticeKind::ReporterAnswered));
+            if open {
+                out.push(card_for(sop, &t.to_step));
+            }
             return out;
         }
         ActionKind::Cancel => {
@@ -60,19 +66,23 @@ pub fn notices_for(sop: &Sop, before: &TicketSnapshot, t: &Transition) -> Vec<No
         }
         ActionKind::AskInfo => {
             out.push(Notice::new(Audience::Reporter, NoticeKind::ReporterUpdate));
+            out.push(card_for(sop, &t.to_step));
             return out;
         }
         _ => {}
     }
     let moved = t.moved() || t.assignees.is_some();
-    let next_is_reporters =
-        t.status == TicketStatus::Open && sop.step(&t.to_step).is_some_and(|s| s.role == Role::Reporter);
+    let next_is_reporters = open && sop.step(&t.to_step).is_some_and(|s| s.role == Role::Reporter);
     // The reporter's own presses are answered in the chat where they pressed; and when the
-    // next step is theirs, the card itself carries the news.
-    if moved && !t.kind.is_reporters() && !next_is_reporters {
+    // next step is theirs, the card itself carries the news. That their confirmation closed
+    // the ticket is news, though, and so is the priority their report was given.
+    let told = (moved && !t.kind.is_reporters() && !next_is_reporters)
+        || (t.status == TicketStatus::Closed && t.kind.is_reporters())
+        || (!moved && t.kind == ActionKind::SetPriority);
+    if told {
         out.push(Notice::new(Audience::Reporter, NoticeKind::ReporterUpdate));
     }
-    if t.status == TicketStatus::Open && moved {
+    if open {
         out.push(card_for(sop, &t.to_step));
     }
     out

@@ -547,21 +547,33 @@ fn closing_tells_the_reporter_and_sends_no_card() {
 }
 
 #[test]
-fn providing_information_notifies_the_current_steps_actors() {
+fn providing_information_notifies_the_current_steps_actors_with_a_fresh_card() {
     let cmd = command(ActionKind::ProvideInfo).note("Gedung B lantai 2");
 
     let notices = notices_after(&open_at("prioritas"), &reporter(), &cmd);
 
-    assert_eq!(notices, vec![notice(Audience::StepActors("prioritas".into()), NoticeKind::ReporterAnswered)]);
+    assert_eq!(
+        notices,
+        vec![
+            notice(Audience::StepActors("prioritas".into()), NoticeKind::ReporterAnswered),
+            notice(Audience::StepActors("prioritas".into()), NoticeKind::TaskCard),
+        ]
+    );
 }
 
 #[test]
-fn asking_for_information_tells_only_the_reporter() {
+fn asking_for_information_tells_the_reporter_and_keeps_a_live_card_with_the_step() {
     let cmd = command(ActionKind::AskInfo).note("Di gedung mana?");
 
     let notices = notices_after(&open_at("terima"), &actor(HELPDESK, Role::Helpdesk), &cmd);
 
-    assert_eq!(notices, vec![notice(Audience::Reporter, NoticeKind::ReporterUpdate)]);
+    assert_eq!(
+        notices,
+        vec![
+            notice(Audience::Reporter, NoticeKind::ReporterUpdate),
+            notice(Audience::StepActors("terima".into()), NoticeKind::TaskCard),
+        ]
+    );
 }
 
 #[test]
@@ -578,12 +590,27 @@ fn cancelling_tells_the_current_steps_actors_and_the_reporter() {
 }
 
 #[test]
-fn setting_the_priority_alone_notifies_nobody() {
+fn setting_the_priority_tells_the_reporter_and_gives_the_step_a_fresh_card() {
     let cmd = Command { priority: Some(Priority::Low), ..command(ActionKind::SetPriority) };
 
     let notices = notices_after(&open_at("prioritas"), &actor(KASI, Role::Kasi), &cmd);
 
-    assert_eq!(notices, Vec::<Notice>::new());
+    assert_eq!(
+        notices,
+        vec![
+            notice(Audience::Reporter, NoticeKind::ReporterUpdate),
+            notice(Audience::StepActors("prioritas".into()), NoticeKind::TaskCard),
+        ]
+    );
+}
+
+#[test]
+fn the_reporters_confirmation_that_closes_the_ticket_tells_them_so() {
+    let sop = Sop::parse(include_str!("../../../config/sop/kediri.toml")).unwrap();
+    let ticket = open_at("konfirmasi");
+    let t = decide(&sop, &ticket, &reporter(), &command(ActionKind::Confirm), now()).unwrap();
+
+    assert_eq!(notices_for(&sop, &ticket, &t), vec![notice(Audience::Reporter, NoticeKind::ReporterUpdate)]);
 }
 
 #[test]

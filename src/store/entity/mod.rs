@@ -14,6 +14,7 @@ pub mod outbox_sent;
 pub mod pending_input;
 pub mod person;
 pub mod person_role;
+pub mod retired_card;
 pub mod service_complaint;
 pub mod sla_digest;
 pub mod sla_notice;
