@@ -94,7 +94,7 @@ fn every_action_of_every_preset_goes_where_the_sop_says() {
 }
 
 #[test]
-fn every_move_of_every_preset_gives_the_next_step_exactly_one_card() {
+fn every_action_of_every_preset_that_leaves_the_ticket_open_gives_its_step_exactly_one_card() {
     for loaded in presets() {
         let sop = &loaded.sop;
         for (step, action) in every_action(sop) {
@@ -105,7 +105,9 @@ fn every_move_of_every_preset_gives_the_next_step_exactly_one_card() {
 
             let cards: Vec<_> = notices.iter().filter(|n| n.kind == NoticeKind::TaskCard).collect();
             let context = format!("{} {}/{}: {notices:?}", sop.id(), step.id, action.kind);
-            if t.status != TicketStatus::Open || !(t.moved() || t.assignees.is_some()) {
+            // Every action bumps the version, so every card before it is stale: the step the
+            // ticket is at now gets a fresh one, whether it moved or stayed.
+            if t.status != TicketStatus::Open {
                 assert!(cards.is_empty(), "{context}");
                 continue;
             }
@@ -121,7 +123,7 @@ fn every_move_of_every_preset_gives_the_next_step_exactly_one_card() {
 }
 
 #[test]
-fn the_reporter_hears_once_about_every_staff_move_and_every_ending() {
+fn the_reporter_hears_once_about_every_staff_move_every_ending_and_the_priority() {
     for loaded in presets() {
         let sop = &loaded.sop;
         for (step, action) in every_action(sop).filter(|(s, _)| s.role != Role::Reporter) {
@@ -131,7 +133,9 @@ fn the_reporter_hears_once_about_every_staff_move_and_every_ending() {
             let notices = notices_for(sop, &before, &t);
 
             let to_reporter = notices.iter().filter(|n| n.audience == Audience::Reporter).count();
-            let news = t.moved() || t.assignees.is_some() || action.kind == ActionKind::AskInfo;
+            let news = t.moved()
+                || t.assignees.is_some()
+                || matches!(action.kind, ActionKind::AskInfo | ActionKind::SetPriority);
             assert_eq!(to_reporter, usize::from(news), "{} {}/{}: {notices:?}", sop.id(), step.id, action.kind);
         }
     }
