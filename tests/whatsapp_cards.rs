@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use app::{App, eventually};
 use fake_graph::{FakeGraph, webhook};
 use serde_json::Value;
-use sigap::clock::Clock;
 use sigap::domain::role::Role;
 use sigap::domain::ticket::Channel;
 use sigap::store::directory::{self, NewPerson};
