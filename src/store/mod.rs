@@ -66,7 +66,25 @@ pub(crate) async fn connect_tuned(url: &str, checkpoint_elsewhere: bool) -> Resu
             .acquire_timeout(Duration::from_secs(10))
             .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     }
-    Ok(Database::connect(options).await?)
+    // Two processes opening a new SQLite file at once (replicas started together) race to
+    // switch it to WAL; the loser is told "database is locked" at once, before any busy
+    // timeout applies. The winner is done within moments, so the loser tries again.
+    let mut waited = Duration::ZERO;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err) if url.starts_with("sqlite:") && is_locked(&err) && waited < Duration::from_secs(30) => {
+                tracing::info!(%err, "the database file is being set up by another process; trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                waited += Duration::from_millis(200);
+            }
+            outcome => return Ok(outcome?),
+        }
+    }
+}
+
+fn is_locked(err: &DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("database is locked") || text.contains("(code: 5)") || text.contains("(code: 6)")
 }
 
 /// Apply pending migrations; the service does this on start.
