@@ -245,11 +245,19 @@ pub fn render(
             if let Some(eta) = ticket.isp_eta {
                 w.field(&label("isp_eta"), &i18n::datetime(locale, eta, tz));
             }
+            // What the reporter sent shows the outage; what the staff sent shows the work.
+            // The same picture sent twice (again with the next step) is printed once.
+            let mut seen = std::collections::HashSet::new();
             let images: Vec<&(AttachmentRow, Vec<u8>)> =
-                photos.iter().filter(|(a, _)| a.mime.starts_with("image/")).collect();
-            if !images.is_empty() {
+                photos.iter().filter(|(a, _)| a.mime.starts_with("image/") && seen.insert(a.sha256.clone())).collect();
+            let (reported, work): (Vec<_>, Vec<_>) =
+                images.into_iter().partition(|(a, _)| a.uploaded_by == Some(ticket.reporter_id));
+            for (heading, images) in [("report_photos", reported), ("photos", work)] {
+                if images.is_empty() {
+                    continue;
+                }
                 w.gap(2.0);
-                w.line(&label("photos"), 11.0, BuiltinFont::HelveticaBold);
+                w.line(&label(heading), 11.0, BuiltinFont::HelveticaBold);
                 for (attachment, bytes) in images {
                     if !w.image(bytes, PHOTO_W_MM) {
                         w.paragraph(&t!(

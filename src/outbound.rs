@@ -83,6 +83,8 @@ pub enum Pick {
     /// Which part of the draft to change (index in the draft's editable fields).
     Field(u8),
     Cancel,
+    /// Add a photo or letter to the report just filed.
+    AddFiles,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,15 +110,11 @@ impl Running {
             .collect()
     }
 
-    /// The reporter's first report, through intake: the text says where and what, so only the
-    /// attachment is asked, then the summary is sent.
+    /// The reporter's first report: the text says where and what, so it is filed at once.
     async fn file_first_report(&self) {
         self.fake.push_update(self.fake.message_from(REPORTER, "Internet di ruang server mati"));
-        let attach = self.nth_to(REPORTER, 1).await;
-        self.press(REPORTER, &attach, "Lewati");
-        let summary = self.nth_to(REPORTER, 2).await;
-        self.press(REPORTER, &summary, "Kirim");
         eventually("the ticket", || async { self.ticket_count().await == 1 }).await;
+        self.nth_to(REPORTER, 2).await;
     }
 
     async fn ticket_count(&self) -> usize {
@@ -312,24 +308,28 @@ async fn a_photo_with_a_caption_is_a_report_and_the_summary_can_be_changed() {
 #[tokio::test]
 async fn a_scanned_letter_and_its_number_are_kept_and_batal_files_nothing() {
     let r = start().await;
-    r.fake.push_update(r.fake.message_from(REPORTER, "Router di ruang rapat rusak"));
-    let attach = r.nth_to(REPORTER, 1).await;
+    // No place in the message: it is asked, and the summary waits for Kirim.
+    r.fake.push_update(r.fake.message_from(REPORTER, "Router kantor rusak kena petir"));
+    let place = r.nth_to(REPORTER, 1).await;
+    assert!(text(&place).starts_with("Di gedung atau ruang mana"), "{}", text(&place));
+    r.fake.push_update(r.fake.message_from(REPORTER, "Ruang rapat"));
+    let attach = r.nth_to(REPORTER, 2).await;
     assert!(text(&attach).starts_with("Ada foto"), "{}", text(&attach));
     r.fake.push_update(r.fake.message_from(REPORTER, "800/123/35.19/2026"));
-    let summary = r.nth_to(REPORTER, 2).await;
+    let summary = r.nth_to(REPORTER, 3).await;
     assert!(text(&summary).contains("Jenis: Kerusakan perangkat"), "{}", text(&summary));
     assert!(text(&summary).contains("Nomor surat: 800/123/35.19/2026"), "{}", text(&summary));
     r.fake.add_file("surat", b"%PDF-1.4 surat".to_vec());
     r.fake.push_update(r.fake.document_from(REPORTER, "surat", "surat.pdf", None));
-    let with_letter = r.nth_to(REPORTER, 4).await;
+    let with_letter = r.nth_to(REPORTER, 5).await;
     assert!(text(&with_letter).contains("Lampiran: 1 berkas"), "{}", text(&with_letter));
 
     r.press(REPORTER, &with_letter, "Batal");
-    let cancelled = r.nth_to(REPORTER, 5).await;
+    let cancelled = r.nth_to(REPORTER, 6).await;
     assert_eq!(text(&cancelled), "Dibatalkan. Tidak ada yang tersimpan.");
     assert_eq!(r.ticket_count().await, 0);
     r.fake.push_update(r.fake.message_from(REPORTER, "/batal"));
-    let nothing = r.nth_to(REPORTER, 6).await;
+    let nothing = r.nth_to(REPORTER, 7).await;
     assert_eq!(text(&nothing), "Tidak ada yang perlu dibatalkan.");
     r.stop().await;
 }
@@ -536,11 +536,109 @@ async fn an_update_that_fails_for_a_while_is_tried_again_and_holds_up_no_other_c
     std::fs::remove_file(&blocker).unwrap();
     // The retry is due on the service's clock.
     r.app.clock.advance(chrono::Duration::minutes(1));
-    let summary = r.nth_to(REPORTER, 2).await;
-    assert!(text(&summary).contains("Lampiran: 1 berkas"), "{}", text(&summary));
+    // The caption said where and what: the photo is a ticket of its own.
+    let filed = r.nth_to(REPORTER, 2).await;
+    assert!(text(&filed).starts_with("Ada foto kondisi perangkat"), "{}", text(&filed));
     // Tried several times, each update took effect once.
     assert_eq!(r.fake.sent_to(NEWCOMER).len(), 1, "{:?}", r.texts_to(NEWCOMER));
-    assert_eq!(r.texts_to(REPORTER)[0], "Lampiran diterima (1 berkas).");
+    assert!(r.texts_to(REPORTER)[0].contains("Nomor tiket: GJ-2026-000001"), "{:?}", r.texts_to(REPORTER));
     assert_eq!(r.fake.sent_to(REPORTER).len(), 2, "{:?}", r.texts_to(REPORTER));
+    let ticket = tickets::list(r.desk.db(), None, 10).await.unwrap().remove(0);
+    assert_eq!(attachments::for_ticket(r.desk.db(), ticket.id).await.unwrap().len(), 1);
+    r.stop().await;
+}
+
+/// The messages to `chat` that carry a keyboard, newest last.
+fn with_buttons(r: &Running, chat: i64) -> Vec<Recorded> {
+    r.fake.sent_to(chat).into_iter().filter(|m| !labels(m).is_empty()).collect()
+}
+
+#[tokio::test]
+async fn a_report_that_says_where_and_what_is_a_ticket_in_reply_to_that_one_message() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang server mati sejak pagi"));
+
+    // Filed at once: the number and expected completion, then what can still be done.
+    let received = r.nth_to(REPORTER, 1).await;
+    assert!(text(&received).contains("Nomor tiket: GJ-2026-000001"), "{}", text(&received));
+    assert!(text(&received).contains("Perkiraan selesai: "), "{}", text(&received));
+    let filed = r.nth_to(REPORTER, 2).await;
+    assert!(text(&filed).starts_with("Ada foto kondisi perangkat"), "{}", text(&filed));
+    let mut offered = labels(&filed);
+    offered.sort();
+    assert_eq!(offered, ["Ubah", "✖️ Batalkan laporan", "📷 Tambah foto/surat"]);
+    assert_eq!(r.ticket_count().await, 1);
+    let ticket = tickets::list(r.desk.db(), None, 10).await.unwrap().remove(0);
+    assert_eq!((ticket.location.as_deref(), ticket.category.as_str()), (Some("ruang server"), "internet_down"));
+    eventually("the helpdesk card", || async { !with_buttons(&r, HELPDESK).is_empty() }).await;
+
+    // A photo right after belongs to the ticket, and the helpdesk sees it.
+    r.fake.add_file("foto-router", b"\xff\xd8 router".to_vec());
+    r.fake.push_update(r.fake.photo_from(REPORTER, "foto-router", None));
+    let attached = r.nth_to(REPORTER, 3).await;
+    assert_eq!(text(&attached), "1 lampiran ditambahkan ke tiket GJ-2026-000001.");
+    let files = attachments::for_ticket(r.desk.db(), ticket.id).await.unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    eventually("the photo at the helpdesk", || async {
+        r.fake.sent_to(HELPDESK).iter().any(|m| m.method == "sendPhoto")
+    })
+    .await;
+    // A line that is no report of its own is a note on the ticket.
+    r.fake.push_update(r.fake.message_from(REPORTER, "lampu modem merah berkedip"));
+    let noted = r.nth_to(REPORTER, 4).await;
+    assert_eq!(text(&noted), "Keterangan ditambahkan ke tiket GJ-2026-000001.");
+    assert_eq!(r.ticket_count().await, 1);
+
+    // Ubah changes the ticket itself while nobody has acted on it.
+    r.press(REPORTER, &filed, "Ubah");
+    let which = r.nth_to(REPORTER, 5).await;
+    assert_eq!(labels(&which), ["Uraian", "Lokasi", "Jenis", "Lampiran", "Kembali"]);
+    r.press(REPORTER, &which, "Lokasi");
+    r.nth_to(REPORTER, 6).await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Aula utama lantai 2"));
+    let amended = r.nth_to(REPORTER, 7).await;
+    assert_eq!(text(&amended), "Tiket GJ-2026-000001 sudah diperbarui.");
+    let ticket = tickets::list(r.desk.db(), None, 10).await.unwrap().remove(0);
+    assert_eq!(ticket.location.as_deref(), Some("Aula utama lantai 2"));
+    eventually("the helpdesk told of the change", || async {
+        r.texts_to(HELPDESK).iter().any(|t| t.contains("pelapor mengubah Lokasi: Aula utama lantai 2"))
+    })
+    .await;
+    let events = tickets::events(r.desk.db(), ticket.id).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["report", "attach", "attach", "amend"]);
+
+    // Cancelling is the ticket's own action: the helpdesk's card goes, the ticket is cancelled.
+    let again = r.nth_to(REPORTER, 8).await;
+    r.press(REPORTER, &again, "✖️ Batalkan laporan");
+    eventually("the cancelled ticket", || async {
+        tickets::list(r.desk.db(), None, 10).await.unwrap()[0].status == "cancelled"
+    })
+    .await;
+    assert_eq!(r.ticket_count().await, 1);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_filed_report_can_no_longer_be_changed_once_an_official_has_acted() {
+    let r = start().await;
+    r.fake.push_update(r.fake.message_from(REPORTER, "Wifi di ruang rapat lantai 3 lemot"));
+    let filed = r.nth_to(REPORTER, 2).await;
+    eventually("the helpdesk card", || async { !with_buttons(&r, HELPDESK).is_empty() }).await;
+    let card = with_buttons(&r, HELPDESK).remove(0);
+    let first = labels(&card).remove(0);
+    r.press(HELPDESK, &card, &first);
+    eventually("the helpdesk acted", || async {
+        tickets::list(r.desk.db(), None, 10).await.unwrap()[0].version > 1
+    })
+    .await;
+    r.press(REPORTER, &filed, "Ubah");
+    eventually("the refusal", || async {
+        r.texts_to(REPORTER).iter().any(|t| t.contains("sudah diproses petugas"))
+    })
+    .await;
+    // And a later message is a report of its own again.
+    r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang kepala dinas mati"));
+    eventually("a second ticket", || async { r.ticket_count().await == 2 }).await;
     r.stop().await;
 }

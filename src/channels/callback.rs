@@ -91,6 +91,7 @@ impl CallbackCodec {
             Pick::Submit => "k".into(),
             Pick::Edit => "e".into(),
             Pick::Cancel => "x".into(),
+            Pick::AddFiles => "a".into(),
         };
         let payload = format!("*{}.{pick}", radix36(revision));
         let data = format!("{payload}.{}", self.mac(&payload));
@@ -127,6 +128,7 @@ impl CallbackCodec {
             ("k", "") => Pick::Submit,
             ("e", "") => Pick::Edit,
             ("x", "") => Pick::Cancel,
+            ("a", "") => Pick::AddFiles,
             _ => return Err(CallbackError::Malformed),
         };
         Ok(Choice { revision: i32::try_from(number(revision)?).map_err(|_| CallbackError::Malformed)?, pick })
@@ -264,6 +266,7 @@ mod tests {
             Pick::Submit,
             Pick::Edit,
             Pick::Cancel,
+            Pick::AddFiles,
         ];
         for pick in picks {
             let choice = Choice { revision: 1_000_000, pick };

@@ -173,6 +173,7 @@ impl Helpdesk {
         } else {
             Vec::new()
         };
+        let report_photos = attachments::reporters_photos(&txn, row.id, row.reporter_id).await?;
         let events = tickets::events(&txn, row.id).await?;
         let overall_due = self.evaluate(&after, &events, now).overall_due;
         let ctx = notify::Context {
@@ -184,6 +185,7 @@ impl Helpdesk {
             assignees: assignee_ids.iter().filter_map(|id| known.get(id).cloned()).collect(),
             holders,
             photos,
+            report_photos,
             overall_due,
             now,
         };

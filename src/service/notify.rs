@@ -29,6 +29,9 @@ pub(super) struct Context<'a> {
     /// Active holders of the roles in [`holder_roles`], by id.
     pub holders: Vec<PersonRecord>,
     pub photos: Vec<i64>,
+    /// The images the reporter sent with the report (or added after): shown with an
+    /// official's card when the ticket reaches their step, never again on a refreshed card.
+    pub report_photos: Vec<i64>,
     pub overall_due: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
@@ -210,7 +213,9 @@ impl Context<'_> {
                 text.push_str(&t!("notice.card_note", locale = locale, note = note));
             }
         }
-        OutboundMessage { text, buttons, attachments: Vec::new(), edit: None, ..Default::default() }
+        let new_step = self.acted.is_none_or(|(_, t, _)| t.to_step != t.from_step);
+        let attachments = if new_step { self.report_photos.clone() } else { Vec::new() };
+        OutboundMessage { text, buttons, attachments, edit: None, ..Default::default() }
     }
 
     fn buttons(&self, step: &Step, locale: &str) -> Vec<Button> {

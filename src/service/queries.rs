@@ -225,6 +225,7 @@ impl Helpdesk {
                 assignees: details.assignees.clone(),
                 holders: vec![person.clone()],
                 photos: Vec::new(),
+                report_photos: Vec::new(),
                 overall_due: details.sla.overall_due,
                 now,
             };

@@ -132,6 +132,11 @@ impl Helpdesk {
         )
         .await?;
         attachments::record(txn, row.id, Some(event.id), Some(reporter.id), saved, now).await?;
+        let report_photos = if saved.iter().any(|f| f.mime.starts_with("image/")) {
+            attachments::for_event(txn, event.id).await?.into_iter().filter(|a| a.mime.starts_with("image/")).map(|a| a.id).collect()
+        } else {
+            Vec::new()
+        };
 
         let entries = [sla::StepEntry { step: start.id.clone(), at: now }];
         let sla = sla::evaluate(&loaded.sop, &loaded.calendar, &entries, None, now);
@@ -148,6 +153,7 @@ impl Helpdesk {
             assignees: Vec::new(),
             holders,
             photos: Vec::new(),
+            report_photos,
             overall_due: sla.overall_due,
             now,
         };

@@ -192,6 +192,22 @@ pub async fn photos_of<C: ConnectionTrait>(
     Ok(photos)
 }
 
+/// The images `reporter_id` sent for `ticket_id` (with the report or added after), oldest first.
+pub async fn reporters_photos<C: ConnectionTrait>(
+    db: &C,
+    ticket_id: i64,
+    reporter_id: i64,
+) -> Result<Vec<i64>, sea_orm::DbErr> {
+    let rows = attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .filter(attachment::Column::UploadedBy.eq(reporter_id))
+        .filter(attachment::Column::Mime.starts_with("image/"))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|a| a.id).collect())
+}
+
 pub async fn for_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<AttachmentRow>, sea_orm::DbErr> {
     attachment::Entity::find()
         .filter(attachment::Column::TicketId.eq(ticket_id))

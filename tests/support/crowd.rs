@@ -1,6 +1,6 @@
 //! The real binary started as a process on the fake Bot API, and a crowd of registered
-//! reporters, each filing one outage report the way a phone does: one message, Lewati on the
-//! attachment question, Kirim on the summary; and the tally of what reached them and the
+//! reporters, each filing one outage report the way a phone does: one message that says where
+//! and what (filed at once; Lewati and Kirim pressed only if asked); and the tally of what reached them and the
 //! helpdesk afterwards. Shared by the crash, fault and replica tests and the load harness
 //! (`examples/load_harness.rs`); include it next to `fake_telegram` and `fake_graph`.
 
@@ -171,12 +171,14 @@ pub fn stop(mut child: Child) {
 pub struct Crowd {
     reporters: HashSet<i64>,
     pressed: HashSet<(i64, &'static str)>,
+    /// Reporters whose report became a ticket (the acknowledgement with its number came).
+    filed: HashSet<i64>,
     cursor: usize,
 }
 
 impl Crowd {
     pub fn new(reporters: &[i64]) -> Crowd {
-        Crowd { reporters: reporters.iter().copied().collect(), pressed: HashSet::new(), cursor: 0 }
+        Crowd { reporters: reporters.iter().copied().collect(), pressed: HashSet::new(), filed: HashSet::new(), cursor: 0 }
     }
 
     /// Every reporter writes their report.
@@ -189,12 +191,16 @@ impl Crowd {
     }
 
     /// Press what the bot sent since the last look: Lewati, then Kirim, once each per
-    /// reporter, whatever the bot sent twice.
+    /// reporter, whatever the bot sent twice, where the bot asks at all (a report that says
+    /// where and what is filed from its one message).
     pub fn answer(&mut self, fake: &FakeTelegram) {
         let (calls, next) = fake.requests_since(self.cursor);
         self.cursor = next;
         for call in calls.iter().filter(|c| c.status == 200 && c.method == "sendMessage") {
             let Some(chat) = call.body["chat_id"].as_i64().filter(|c| self.reporters.contains(c)) else { continue };
+            if call.body["text"].as_str().is_some_and(|t| t.contains("Nomor tiket:")) {
+                self.filed.insert(chat);
+            }
             for (label, data) in buttons(call) {
                 let stage = match label.as_str() {
                     "Lewati" => "skip",
@@ -209,9 +215,9 @@ impl Crowd {
         }
     }
 
-    /// True when every reporter pressed Kirim.
+    /// True when every reporter's report was filed.
     pub fn all_sent(&self) -> bool {
-        self.pressed.len() == 2 * self.reporters.len()
+        self.filed.len() == self.reporters.len()
     }
 }
 

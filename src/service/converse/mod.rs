@@ -26,6 +26,8 @@ use crate::store::directory::{self, NewPerson, PersonRecord};
 use crate::store::outbox::{self, NewOutbound};
 use crate::store::{complaints, inbound, survey, tickets};
 
+mod filed;
+
 /// Organisations per page of the picker: with "previous" and "next" it stays within the ten
 /// rows of a WhatsApp list, and fits a phone screen on Telegram.
 pub const ORGS_PER_PAGE: usize = 8;
@@ -108,10 +110,14 @@ enum Stage {
     Survey,
     /// A complaint about the service, asked after `/keluhan`.
     Complaint,
+    /// The report was filed from one message; its buttons add, change or cancel.
+    Filed,
+    /// A part of the filed ticket is being changed.
+    Amend,
 }
 
 impl Stage {
-    const ALL: [Stage; 12] = [
+    const ALL: [Stage; 14] = [
         Stage::Language,
         Stage::Org,
         Stage::Name,
@@ -124,6 +130,8 @@ impl Stage {
         Stage::Edit,
         Stage::Survey,
         Stage::Complaint,
+        Stage::Filed,
+        Stage::Amend,
     ];
 
     fn as_str(self) -> &'static str {
@@ -140,6 +148,8 @@ impl Stage {
             Stage::Edit => "edit",
             Stage::Survey => "survey",
             Stage::Complaint => "complaint",
+            Stage::Filed => "filed",
+            Stage::Amend => "amend",
         }
     }
 
@@ -184,6 +194,9 @@ struct Draft {
     /// The one reminder of an unanswered survey was sent.
     #[serde(default)]
     survey_reminded: bool,
+    /// The ticket this conversation filed from one message.
+    #[serde(default)]
+    filed: Option<filed::Filed>,
 }
 
 impl Draft {
@@ -208,6 +221,8 @@ enum Flow {
     Ask(Stage),
     /// Nothing changes; the replies already queued say why.
     Keep,
+    /// Keep the question on screen (its buttons stay valid), save what changed.
+    Save,
     /// The conversation is over.
     End,
 }
@@ -322,6 +337,51 @@ impl Turn<'_> {
 
     async fn run(&mut self, saved: Vec<SavedFile>) -> Result<Flow, ServiceError> {
         let locale = self.locale();
+        if self.draft.filed.is_some() {
+            match self.incoming.body.clone() {
+                Body::Choice(choice) if self.existed && choice.revision == self.revision => {
+                    return self.filed_pick(choice.pick).await;
+                }
+                Body::Files { caption, .. } if self.in_attach_window() => {
+                    let caption = caption.trim().to_owned();
+                    if caption.chars().count() > MAX_NOTE_CHARS {
+                        return Ok(self.too_long(&caption));
+                    }
+                    return self.attach(saved, &caption).await;
+                }
+                Body::Text(text) if self.stage == Stage::Amend => {
+                    if text.trim().chars().count() > MAX_NOTE_CHARS {
+                        return Ok(self.too_long(&text));
+                    }
+                    return self.amend_text(text.trim()).await;
+                }
+                // Said right after filing, a letter number or a line that is not a report of
+                // its own (no place and kind) belongs to the ticket just filed.
+                Body::Text(text)
+                    if self.in_attach_window()
+                        && (intake::looks_like_letter_number(&text)
+                            || intake::guess_location(&text).is_none()
+                            || intake::guess_category(&text).is_none()) =>
+                {
+                    if text.trim().chars().count() > MAX_NOTE_CHARS {
+                        return Ok(self.too_long(&text));
+                    }
+                    return self.attach(Vec::new(), text.trim()).await;
+                }
+                Body::Command(ChatCommand::Cancel) => {
+                    let number = self.draft.filed.as_ref().map(|f| f.number.clone()).unwrap_or_default();
+                    self.say(t!("intake.filed_kept", locale = locale, number = number).into_owned());
+                    return Ok(Flow::End);
+                }
+                Body::Choice(_) => {}
+                // Anything else starts afresh: the filed ticket is done with.
+                _ => {
+                    self.draft = Draft::default();
+                    self.existed = false;
+                    self.stage = Stage::Describe;
+                }
+            }
+        }
         match self.incoming.body.clone() {
             Body::Command(ChatCommand::Start(Some(code))) => self.redeem(&code).await,
             Body::Command(ChatCommand::Cancel) => self.cancel().await,
@@ -374,6 +434,10 @@ impl Turn<'_> {
                 self.draft.files.extend(saved);
                 if self.draft.description.is_none() && !caption.is_empty() {
                     self.draft.describe(caption);
+                    if !self.existed && self.complete_in_one() {
+                        self.existed = true;
+                        return self.file_now().await;
+                    }
                 } else if self.stage == Stage::Attach
                     && !caption.is_empty()
                     && intake::looks_like_letter_number(caption)
@@ -410,6 +474,9 @@ impl Turn<'_> {
             // A first message is the report itself; a newcomer's is kept for after registering.
             self.existed = true;
             self.draft.describe(text);
+            if self.complete_in_one() {
+                return self.file_now().await;
+            }
             return Ok(Flow::Next);
         }
         let locale = self.locale();
@@ -468,7 +535,7 @@ impl Turn<'_> {
                 }
             }
             Stage::Summary | Stage::Edit => self.say(t!("intake.use_buttons", locale = locale).into_owned()),
-            Stage::Survey | Stage::Complaint => {}
+            Stage::Survey | Stage::Complaint | Stage::Filed | Stage::Amend => {}
         }
         Ok(Flow::Next)
     }
@@ -575,6 +642,7 @@ impl Turn<'_> {
                 Ok(())
             }
             Flow::Keep => Ok(()),
+            Flow::Save => self.save().await,
             Flow::Next | Flow::Ask(_) => {
                 if !self.registered() && self.draft.locale.is_some() && !self.draft.org_done {
                     // With no organisation registered yet, there is nothing to pick from.
@@ -587,23 +655,25 @@ impl Turn<'_> {
                 self.stage = stage;
                 self.ask().await?;
                 self.revision += 1;
-                let data = serde_json::to_string(&self.draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-                conversations::put(
-                    self.txn,
-                    ConversationRow {
-                        channel: self.incoming.channel.as_str().to_owned(),
-                        sender: self.incoming.sender.clone(),
-                        reply_to: self.incoming.reply_to.clone(),
-                        stage: stage.as_str().to_owned(),
-                        data,
-                        revision: self.revision,
-                        updated_at: self.now,
-                    },
-                )
-                .await?;
-                Ok(())
+                self.save().await
             }
         }
+    }
+
+    /// Keep the conversation's stage, draft and revision.
+    async fn save(&mut self) -> Result<(), ServiceError> {
+        let data = serde_json::to_string(&self.draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let row = ConversationRow {
+            channel: self.incoming.channel.as_str().to_owned(),
+            sender: self.incoming.sender.clone(),
+            reply_to: self.incoming.reply_to.clone(),
+            stage: self.stage.as_str().to_owned(),
+            data,
+            revision: self.revision,
+            updated_at: self.now,
+        };
+        conversations::put(self.txn, row).await?;
+        Ok(())
     }
 
     /// Queue the question of the current stage.
@@ -653,6 +723,8 @@ impl Turn<'_> {
                 ];
             }
             Stage::Edit => message = self.edit_question(),
+            Stage::Filed => message = self.filed_question(),
+            Stage::Amend => message = self.amend_question(),
             Stage::Complaint => message.text = t!("complaint.ask", locale = locale).into_owned(),
             Stage::Survey => {
                 let number = self.draft.survey_number.clone().unwrap_or_default();
@@ -904,9 +976,17 @@ impl Turn<'_> {
     }
 
     async fn submit(&mut self) -> Result<Flow, ServiceError> {
-        let Some(person) = self.person.clone() else { return Ok(Flow::Next) };
+        Ok(match self.create_ticket().await? {
+            Some(_) => Flow::End,
+            None => Flow::Next,
+        })
+    }
+
+    /// The draft as a ticket, in this turn's transaction; `None` when it cannot be one yet.
+    async fn create_ticket(&mut self) -> Result<Option<super::Created>, ServiceError> {
+        let Some(person) = self.person.clone() else { return Ok(None) };
         let d = self.draft.clone();
-        let Some(description) = d.description.clone() else { return Ok(Flow::Next) };
+        let Some(description) = d.description.clone() else { return Ok(None) };
         let report = NewReport {
             reporter_id: person.id,
             channel: self.incoming.channel,
@@ -921,7 +1001,7 @@ impl Turn<'_> {
         let created = self.desk.create_in(self.txn, &report, &description, &d.files, self.now).await?;
         self.desk.metrics().tickets_created.inc();
         tracing::info!(ticket = %created.number, "report received by conversation");
-        Ok(Flow::End)
+        Ok(Some(created))
     }
 
     async fn cancel(&mut self) -> Result<Flow, ServiceError> {
