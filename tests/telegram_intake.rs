@@ -628,15 +628,11 @@ async fn a_filed_report_can_no_longer_be_changed_once_an_official_has_acted() {
     let card = with_buttons(&r, HELPDESK).remove(0);
     let first = labels(&card).remove(0);
     r.press(HELPDESK, &card, &first);
-    eventually("the helpdesk acted", || async {
-        tickets::list(r.desk.db(), None, 10).await.unwrap()[0].version > 1
-    })
-    .await;
+    eventually("the helpdesk acted", || async { tickets::list(r.desk.db(), None, 10).await.unwrap()[0].version > 1 })
+        .await;
     r.press(REPORTER, &filed, "Ubah");
-    eventually("the refusal", || async {
-        r.texts_to(REPORTER).iter().any(|t| t.contains("sudah diproses petugas"))
-    })
-    .await;
+    eventually("the refusal", || async { r.texts_to(REPORTER).iter().any(|t| t.contains("sudah diproses petugas")) })
+        .await;
     // And a later message is a report of its own again.
     r.fake.push_update(r.fake.message_from(REPORTER, "Internet di ruang kepala dinas mati"));
     eventually("a second ticket", || async { r.ticket_count().await == 2 }).await;

@@ -311,8 +311,6 @@ async fn kediri_isp_loop_by_whatsapp_twice_round() {
     directory::add_person(wa.desk.db(), &reporter, wa.clock.now()).await.unwrap();
 
     wa.say(REPORTER, "Internet di aula utama lambat sekali").await;
-    wa.tap(REPORTER, "Lewati").await;
-    wa.tap(REPORTER, "Kirim").await;
     let ticket = wa.ticket().await;
     wa.tap(KADIS, "Teruskan ke Kabid").await;
     wa.tap(KABID, "Tugaskan teknisi").await;
@@ -524,8 +522,6 @@ async fn a_person_on_both_channels_is_answered_where_they_last_wrote() {
     directory::add_person(wa.desk.db(), &both, wa.clock.now()).await.unwrap();
 
     wa.say(REPORTER, "Internet di ruang server mati").await;
-    wa.tap(REPORTER, "Lewati").await;
-    wa.tap(REPORTER, "Kirim").await;
     let received = wa.told(REPORTER, "Nomor tiket").await;
 
     let ticket = wa.ticket().await;
@@ -580,5 +576,46 @@ async fn what_a_person_sends_is_marked_read() {
     assert_eq!(wa.post(&webhook::text(REPORTER, "Sari", &id, "halo")).await, 200);
     eventually("the blue ticks", || async { wa.fake.read_receipts().contains(&id) }).await;
     assert!(wa.fake.violations().is_empty(), "{:?}", wa.fake.violations());
+    wa.stop().await;
+}
+
+#[tokio::test]
+async fn a_report_that_says_where_and_what_is_filed_from_one_whatsapp_message() {
+    let wa = start("kudus", false).await;
+    wa.staff_say_hello(&[HELPDESK]).await;
+    let reporter = NewPerson {
+        name: "Sari".into(),
+        org_code: Some("DINKES".into()),
+        locale: "id".into(),
+        roles: vec![Role::Reporter],
+        identities: vec![(Channel::Whatsapp, format!("+{REPORTER}"))],
+    };
+    directory::add_person(wa.desk.db(), &reporter, wa.clock.now()).await.unwrap();
+
+    wa.say(REPORTER, "Internet di ruang server mati sejak pagi").await;
+    let received = wa.told(REPORTER, "Nomor tiket:").await;
+    let ticket = wa.ticket().await;
+    assert!(received.contains(&ticket.number), "{received}");
+    let filed = wa.told(REPORTER, "Ada foto kondisi perangkat").await;
+    assert!(filed.contains(&ticket.number), "{filed}");
+    let offered = wa.fake.sent_to(REPORTER).into_iter().find(|b| text_of(b).starts_with("Ada foto")).unwrap();
+    let mut titles = titles(&offered);
+    titles.sort();
+    assert_eq!(titles, ["Ubah", "✖️ Batalkan laporan", "📷 Tambah foto/surat"]);
+
+    // The photo taken right after goes with the ticket, and to the helpdesk.
+    let media = wa.fake.add_media(b"\xff\xd8 router".to_vec(), "image/jpeg");
+    let photo = webhook::image(REPORTER, "Sari", &wa.message_id(), &media, "image/jpeg", None);
+    assert_eq!(wa.post(&photo).await, 200);
+    wa.told(REPORTER, "1 lampiran ditambahkan ke tiket").await;
+    wa.told(HELPDESK, "pelapor menambahkan 1 lampiran").await;
+    assert_eq!(attachments::for_ticket(wa.desk.db(), ticket.id).await.unwrap().len(), 1);
+
+    wa.tap(REPORTER, "✖️ Batalkan laporan").await;
+    eventually("cancelled", || async {
+        tickets::by_id(wa.desk.db(), ticket.id).await.unwrap().unwrap().status == "cancelled"
+    })
+    .await;
+    assert_eq!(wa.actions(ticket.id).await, ["report", "attach", "cancel"]);
     wa.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Reading a free-form outage report ("Internet di ruang server Dinkes mati sejak pagi") for
-//! what it already says, so the bot asks only for what is missing. A guess is only a
-//! default: the reporter sees it in the summary and can change it.
+//! what it already says, so the bot asks only for what is missing. When it says both place
+//! and kind, the report is filed from that message; the reporter can still change either
+//! with *Ubah* until an official acts on the ticket.
 
 use super::ticket::Category;
 

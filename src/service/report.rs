@@ -133,7 +133,12 @@ impl Helpdesk {
         .await?;
         attachments::record(txn, row.id, Some(event.id), Some(reporter.id), saved, now).await?;
         let report_photos = if saved.iter().any(|f| f.mime.starts_with("image/")) {
-            attachments::for_event(txn, event.id).await?.into_iter().filter(|a| a.mime.starts_with("image/")).map(|a| a.id).collect()
+            attachments::for_event(txn, event.id)
+                .await?
+                .into_iter()
+                .filter(|a| a.mime.starts_with("image/"))
+                .map(|a| a.id)
+                .collect()
         } else {
             Vec::new()
         };

@@ -149,3 +149,42 @@ async fn an_unknown_ticket_has_no_paper() {
         t.desk.paper(TicketRef::Number(number), Kind::Completion, &Letterhead::default(), "id").await.unwrap_err();
     assert_eq!(err.localized("id", t.tz()), "Tiket GJ-2026-009999 tidak ditemukan.");
 }
+
+#[tokio::test]
+async fn the_reporters_photo_goes_with_the_officials_card_and_apart_in_the_completion_report() {
+    let t = spawn("tebing-tinggi").await;
+    let p = &t.people;
+    let photo =
+        |name: &str| NewAttachment { bytes: PHOTO.to_vec(), mime: "image/png".into(), file_name: Some(name.into()) };
+    let id = t.report_with(vec![photo("ruang-server.png")]).await.ticket_id;
+    let reported = attachments::for_ticket(&t.db, id).await.unwrap();
+    assert_eq!(reported.len(), 1);
+    // The first actor's card carries the reporter's photo; the reporter's acknowledgement not.
+    let rows = t.outbox(id).await;
+    let cards: Vec<_> = rows.iter().filter(|r| r.kind == "card").collect();
+    assert!(!cards.is_empty(), "{rows:?}");
+    for card in &cards {
+        assert_eq!(card.message().unwrap().attachments, [reported[0].id], "{card:?}");
+    }
+    let ack = rows.iter().find(|r| r.kind == "received").unwrap();
+    assert!(ack.message().unwrap().attachments.is_empty());
+    // And the next official's card too, when the ticket reaches their step.
+    t.press(&p.kadis, id, ActionKind::Forward).ok().await;
+    let kabid_card = t.outbox(id).await.into_iter().rev().find(|r| r.kind == "card").unwrap();
+    assert_eq!(kabid_card.message().unwrap().attachments, [reported[0].id]);
+
+    t.press(&p.kabid, id, ActionKind::Forward).ok().await;
+    t.press(&p.kasi, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
+    t.press(&p.tech_a, id, ActionKind::FieldVisit).ok().await;
+    // Another picture (the same bytes would be the same picture, printed once).
+    let mut after = photo("hasil.png");
+    after.bytes.extend_from_slice(b"after the work");
+    t.press(&p.tech_a, id, ActionKind::Resolve).note("Kabel diganti").attach(after).ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let letterhead = Letterhead { office: "Kominfo".into(), address: None, phone: None, logo: None };
+    let pdf = t.desk.paper(TicketRef::Id(id), Kind::Completion, &letterhead, "id").await.unwrap();
+    let completion = text_of(&pdf, dir.path(), "completion");
+    let from_reporter = completion.find("Foto dari pelapor").expect(&completion);
+    let of_work = completion.find("Foto hasil pekerjaan").expect(&completion);
+    assert!(from_reporter < of_work, "{completion}");
+}

@@ -178,7 +178,12 @@ pub struct Crowd {
 
 impl Crowd {
     pub fn new(reporters: &[i64]) -> Crowd {
-        Crowd { reporters: reporters.iter().copied().collect(), pressed: HashSet::new(), filed: HashSet::new(), cursor: 0 }
+        Crowd {
+            reporters: reporters.iter().copied().collect(),
+            pressed: HashSet::new(),
+            filed: HashSet::new(),
+            cursor: 0,
+        }
     }
 
     /// Every reporter writes their report.

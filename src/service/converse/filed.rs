@@ -269,8 +269,9 @@ impl Turn<'_> {
         let holders = self.card_holders(row.id).await?;
         for (channel, address, person_id) in holders {
             let locale = self.locale_of(person_id).await?;
-            let text = t!(format!("notice.{what}"), locale = locale, number = row.number, count = count, note = caption)
-                .into_owned();
+            let text =
+                t!(format!("notice.{what}"), locale = locale, number = row.number, count = count, note = caption)
+                    .into_owned();
             self.replies.push(NewOutbound {
                 person_id,
                 channel,

@@ -1205,11 +1205,16 @@ impl Helpdesk {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<NewOutbound>, ServiceError> {
         let Some((channel, address)) = reporter.contact() else { return Ok(None) };
-        if !matches!(channel, Channel::Telegram | Channel::Whatsapp)
-            || conversations::get(txn, channel, address).await?.is_some()
-        {
+        if !matches!(channel, Channel::Telegram | Channel::Whatsapp) {
             return Ok(None);
         }
+        // A report being written is not interrupted; the buttons under a report filed
+        // earlier are done with once a ticket is confirmed.
+        let existing = conversations::get(txn, channel, address).await?;
+        if existing.as_ref().is_some_and(|row| Stage::parse(&row.stage) != Stage::Filed) {
+            return Ok(None);
+        }
+        let revision = existing.map_or(1, |row| row.revision + 1);
         let draft =
             Draft { survey_ticket: Some(ticket_id), survey_number: Some(number.to_owned()), ..Draft::default() };
         let data = serde_json::to_string(&draft).map_err(|e| ServiceError::Invalid(e.to_string()))?;
@@ -1221,13 +1226,13 @@ impl Helpdesk {
                 reply_to: address.to_owned(),
                 stage: Stage::Survey.as_str().to_owned(),
                 data,
-                revision: 1,
+                revision,
                 updated_at: now,
             },
         )
         .await?;
         let locale = i18n::locale(&reporter.locale);
-        let mut message = survey_question(locale, number, 0, 1);
+        let mut message = survey_question(locale, number, 0, revision);
         message.text = format!("{}\n\n{}", t!("survey.intro", locale = locale), message.text);
         Ok(Some(NewOutbound {
             person_id: Some(reporter.id),
