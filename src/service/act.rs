@@ -14,6 +14,7 @@ use crate::domain::sop::ActionKind;
 use crate::domain::ticket::{Channel, TicketRef, TicketStatus};
 use crate::domain::workflow::{self, Actor, Candidate, Command, Refusal, Transition};
 use crate::metrics::Metrics;
+use crate::outbound::kind;
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::directory::{self, PersonRecord};
 use crate::store::entity::ticket_event;
@@ -217,6 +218,13 @@ impl Helpdesk {
         if transition.kind == ActionKind::Confirm && actor.id == reporter.id {
             messages.extend(self.start_survey(&txn, &reporter, row.id, &row.number, now).await?);
         }
+        // In each chat: what happened first, then the papers to read, and the buttons last,
+        // so the card that asks to confirm a paper comes after it.
+        messages.sort_by_key(|m| match m.kind {
+            kind::PAPER => 1,
+            kind::CARD | kind::PICKER => 2,
+            _ => 0,
+        });
         // Every card sent before this change carries the old version: retired first, so the
         // fresh cards are the last thing in each chat.
         let why = cards::Why::Acted { actor: &actor, transition: &transition };

@@ -10,10 +10,14 @@ use sea_orm::DatabaseTransaction;
 use super::view::TicketDetails;
 use super::{Helpdesk, ServiceError};
 use crate::documents;
+use crate::domain::role::Role;
 use crate::domain::sop::Step;
+use crate::domain::ticket::Channel;
 use crate::outbound::{OutboundMessage, kind};
 use crate::store::attachments::{self, NewAttachment};
+use crate::store::directory;
 use crate::store::outbox::NewOutbound;
+use crate::store::people::{self, Orgs};
 
 /// The language of the papers.
 const PAPER_LOCALE: &str = "id";
@@ -30,13 +34,38 @@ impl Helpdesk {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<NewOutbound>, ServiceError> {
         let ticket = &details.ticket;
-        let recipients: Vec<&NewOutbound> =
-            queued.iter().filter(|m| m.kind == kind::CARD && m.ticket_id == Some(ticket.id)).collect();
+        // Whoever got the step's card, then whoever else the SOP names, once each.
+        let mut recipients: Vec<(Option<i64>, Channel, String)> = queued
+            .iter()
+            .filter(|m| m.kind == kind::CARD && m.ticket_id == Some(ticket.id))
+            .map(|m| (m.person_id, m.channel, m.address.clone()))
+            .collect();
+        for role in &step.papers_to {
+            let people = match role {
+                Role::Reporter => details.reporter.clone().into_iter().collect(),
+                role => people::holders_of_any(txn, &[*role], &mut Orgs::default()).await?,
+            };
+            for person in people.iter().filter(|p| p.active) {
+                if let Some((channel, address)) = person.contact() {
+                    recipients.push((Some(person.id), channel, address.to_owned()));
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        recipients.retain(|(_, channel, address)| seen.insert((*channel, address.clone())));
         if step.papers.is_empty() || recipients.is_empty() {
             return Ok(Vec::new());
         }
+        let mut locales = std::collections::HashMap::new();
+        for (person_id, _, _) in &recipients {
+            if let Some(id) = person_id
+                && !locales.contains_key(id)
+            {
+                let locale = directory::person_record(txn, *id).await?.map_or("id", |p| crate::i18n::locale(&p.locale));
+                locales.insert(*id, locale);
+            }
+        }
         let photos = attachments::photos_of(txn, &self.data_dir, ticket.id).await?;
-        let mut titles = Vec::with_capacity(step.papers.len());
         let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {
             let pdf = documents::render(*paper, details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);
@@ -47,18 +76,19 @@ impl Helpdesk {
                 mime: "application/pdf".into(),
                 file_name: Some(format!("{} {}.pdf", title, ticket.number)),
             });
-            titles.push(title);
         }
         let stored = attachments::record_papers(txn, ticket.id, event_id, files, now).await?;
         let mut out = Vec::new();
-        for (title, row) in titles.iter().zip(&stored) {
-            for recipient in &recipients {
-                let text =
-                    t!("document.sent", locale = PAPER_LOCALE, title = title, number = ticket.number).into_owned();
+        for (paper, row) in step.papers.iter().zip(&stored) {
+            for (person_id, channel, address) in &recipients {
+                // The paper is official and Indonesian; the line that brings it is the reader's.
+                let locale = person_id.and_then(|id| locales.get(&id).copied()).unwrap_or(PAPER_LOCALE);
+                let title = t!(format!("document.title_{}", documents::kind_key(*paper)), locale = locale);
+                let text = t!("document.sent", locale = locale, title = title, number = ticket.number).into_owned();
                 out.push(NewOutbound {
-                    person_id: recipient.person_id,
-                    channel: recipient.channel,
-                    address: recipient.address.clone(),
+                    person_id: *person_id,
+                    channel: *channel,
+                    address: address.clone(),
                     ticket_id: Some(ticket.id),
                     kind: kind::PAPER,
                     message: OutboundMessage { text, attachments: vec![row.id], ..Default::default() },

@@ -188,3 +188,26 @@ async fn the_reporters_photo_goes_with_the_officials_card_and_apart_in_the_compl
     let of_work = completion.find("Foto hasil pekerjaan").expect(&completion);
     assert!(from_reporter < of_work, "{completion}");
 }
+
+#[tokio::test]
+async fn the_replacement_request_reaches_the_reporter_who_signs_it_and_papers_come_before_the_buttons() {
+    let t = spawn("tebing-tinggi").await;
+    let p = &t.people;
+    let id = t.report().await.ticket_id;
+    t.press(&p.kadis, id, ActionKind::Forward).ok().await;
+    t.press(&p.kabid, id, ActionKind::Forward).ok().await;
+    t.press(&p.kasi, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
+    t.press(&p.tech_a, id, ActionKind::FieldVisit).ok().await;
+    t.press(&p.tech_a, id, ActionKind::RequestReplacement).device("Switch 24 port").note("Kena petir").ok().await;
+    let rows = t.outbox(id).await;
+    let papers: Vec<_> = rows.iter().filter(|r| r.kind == "paper").collect();
+    let to: Vec<Option<i64>> = papers.iter().map(|r| r.person_id).collect();
+    assert!(to.contains(&Some(p.tech_a.id)), "{papers:?}");
+    assert!(to.contains(&Some(p.reporter.id)), "the reporter signs it too: {papers:?}");
+    let line = papers.iter().find(|r| r.person_id == Some(p.reporter.id)).unwrap().message().unwrap().text;
+    assert!(line.contains("Berita Acara Pengajuan Penggantian Perangkat"), "{line}");
+    // In the technician's chat the paper comes before the card that asks to finish the work.
+    let tech_paper = papers.iter().find(|r| r.person_id == Some(p.tech_a.id)).unwrap().id;
+    let tech_card = rows.iter().filter(|r| r.person_id == Some(p.tech_a.id) && r.kind == "card").map(|r| r.id).max();
+    assert!(tech_card.is_some_and(|card| card > tech_paper), "{rows:?}");
+}

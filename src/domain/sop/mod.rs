@@ -105,6 +105,10 @@ pub struct Step {
     /// reporter acknowledging the Berita Acara, the officials reviewing the report.
     #[serde(default)]
     pub papers: Vec<Paper>,
+    /// Who else reads or signs the step's papers besides whoever acts here: `reporter` (a
+    /// Berita Acara the reporter fills in), or another role whose holders get them.
+    #[serde(default)]
+    pub papers_to: Vec<Role>,
     #[serde(default)]
     pub actions: Vec<ActionDef>,
 }
