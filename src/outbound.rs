@@ -35,6 +35,10 @@ pub struct OutboundMessage {
     /// The phone number was given: take the share button away again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub contact_done: bool,
+    /// What the button that opens a list says, where a channel shows many choices as a list
+    /// (WhatsApp, over three): in the reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_label: Option<String>,
 }
 
 impl OutboundMessage {

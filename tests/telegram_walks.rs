@@ -164,6 +164,8 @@ async fn kudus_remote_fix_from_a_message_to_closed() {
     assert_eq!(labels(&card), ["Teruskan ke Kasi", "Minta info", "Tolak"]);
     let kasi = w.tap(KASI, "Perbaiki online").await;
     assert_eq!(labels(&kasi), ["Atur prioritas", "Perbaiki online", "Kunjungan lapangan", "Kembalikan"]);
+    let remote = w.told(REPORTER, "dari jarak jauh (online/telepon) oleh Teknisi").await;
+    assert!(remote.contains("Perkiraan selesai: "), "{remote}");
     let tech = w.tap(TECH, "Selesai").await;
     assert_eq!(labels(&tech), ["Selesai", "Kunjungan lapangan", "Minta info"]);
     w.told(TECH, "catatan penyelesaian").await;
@@ -194,7 +196,9 @@ async fn kudus_field_visit_with_photos_and_a_reopen() {
 
     w.tap(HELPDESK, "Teruskan ke Kasi").await;
     w.tap(KASI, "Kunjungan lapangan").await;
-    w.told(REPORTER, "teknisi akan meninjau langsung ke lokasi").await;
+    // Who comes, and by when.
+    let visit = w.told(REPORTER, "Teknisi akan meninjau langsung ke lokasi").await;
+    assert!(visit.contains("Perkiraan selesai: "), "{visit}");
     w.tap(TECH, "Selesai").await;
     w.told(TECH, "Kirim foto").await;
     w.fake.add_file("foto-1", b"\xff\xd8 kabel".to_vec());

@@ -378,7 +378,7 @@ async fn choices_rendered_by_hand_stay_within_the_fakes_limits() {
         })
         .collect();
 
-    let requests = sigap::channels::whatsapp::sender::interactive(REPORTER, "Pilih teknisi", &choices).unwrap();
+    let requests = sigap::channels::whatsapp::sender::interactive(REPORTER, "Pilih teknisi", &choices, None).unwrap();
     for request in &requests {
         client.send(request).await.unwrap();
     }

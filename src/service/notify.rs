@@ -139,6 +139,14 @@ impl Context<'_> {
         let full = format!("notice.update.{key}");
         let next_role = self.current_step().map(|s| s.role).unwrap_or(Role::Technician);
         let assignees = self.assignees.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+        // Who handles it now: the assigned technicians, the technician who chose, or the role.
+        let handler = if !assignees.is_empty() {
+            assignees.clone()
+        } else if actor.roles.contains(&Role::Technician) {
+            actor.name.clone()
+        } else {
+            i18n::role(locale, next_role)
+        };
         let tz = self.desk.sop.calendar.timezone();
         let text = t!(
             &full,
@@ -147,6 +155,7 @@ impl Context<'_> {
             role = i18n::role(locale, if key == "approve" { transition.as_role } else { next_role }),
             due = self.due_text(locale),
             assignees = assignees,
+            handler = handler,
             actor = actor.name,
             step = self.step_name(locale),
             note = transition.note.as_deref().unwrap_or("-"),
@@ -215,7 +224,8 @@ impl Context<'_> {
         }
         let new_step = self.acted.is_none_or(|(_, t, _)| t.to_step != t.from_step);
         let attachments = if new_step { self.report_photos.clone() } else { Vec::new() };
-        OutboundMessage { text, buttons, attachments, edit: None, ..Default::default() }
+        let list_label = Some(t!("list.actions", locale = locale).into_owned());
+        OutboundMessage { text, buttons, attachments, edit: None, list_label, ..Default::default() }
     }
 
     fn buttons(&self, step: &Step, locale: &str) -> Vec<Button> {

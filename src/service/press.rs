@@ -225,6 +225,7 @@ impl Helpdesk {
                 buttons,
                 attachments: Vec::new(),
                 edit: None,
+                list_label: Some(t!("list.choose", locale = locale).into_owned()),
                 ..Default::default()
             },
         };

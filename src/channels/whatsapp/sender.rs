@@ -34,8 +34,8 @@ pub type ButtonEncoder = Arc<dyn Fn(Tap<'_>) -> String + Send + Sync>;
 /// Longest template parameter SIGAP fills: Meta caps a body at 1024 characters.
 const MAX_TEMPLATE_PARAMETER: usize = 900;
 
-/// The label of the button that opens a list. A symbol rather than a word: the core owns all
-/// user-facing text and has none for this yet.
+/// The label of the button that opens a list when the message brings none of its own (the
+/// core names it in the reader's language; a symbol needs no language).
 pub const LIST_LABEL: &str = "☰";
 /// Meta keeps pair-rate-limited recipients blocked for a while; retrying sooner only fails again.
 const PAIR_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
@@ -147,7 +147,7 @@ impl Sender for WhatsAppSender {
             for file in &delivery.files {
                 uploaded.push(self.upload(file).await?);
             }
-            requests(to.wa_id(), &message.text, &choices, &uploaded)
+            requests(to.wa_id(), &message.text, &choices, &uploaded, message.list_label.as_deref())
                 .map_err(|e| SendError::Permanent { reason: format!("cannot render for WhatsApp: {e}") })?
         };
         let mut sent = Sent::default();
@@ -182,6 +182,7 @@ pub fn requests(
     text: &str,
     choices: &[Choice],
     files: &[Uploaded],
+    list_label: Option<&str>,
 ) -> Result<Vec<MessageRequest>, BuildError> {
     let mut chunks: Vec<String> = split_text(text, MAX_TEXT).into_iter().filter(|c| !c.is_empty()).collect();
     let mut body = None;
@@ -206,14 +207,19 @@ pub fn requests(
     }
     requests.extend(chunks.iter().map(|chunk| MessageRequest::text(to, chunk)));
     if let Some(body) = body {
-        requests.extend(interactive(to, &body, choices)?);
+        requests.extend(interactive(to, &body, choices, list_label)?);
     }
     Ok(requests)
 }
 
 /// Choices under `body`: up to three as reply buttons; more as lists of ten rows, each list
 /// numbered ("☰ 1/2") when there are several. Later lists repeat only the body's first line.
-pub fn interactive(to: &str, body: &str, choices: &[Choice]) -> Result<Vec<MessageRequest>, BuildError> {
+pub fn interactive(
+    to: &str,
+    body: &str,
+    choices: &[Choice],
+    label: Option<&str>,
+) -> Result<Vec<MessageRequest>, BuildError> {
     if choices.is_empty() {
         return Ok(Vec::new());
     }
@@ -226,11 +232,8 @@ pub fn interactive(to: &str, body: &str, choices: &[Choice]) -> Result<Vec<Messa
         .iter()
         .enumerate()
         .map(|(i, rows)| {
-            let label = if pages.len() == 1 {
-                LIST_LABEL.to_owned()
-            } else {
-                format!("{LIST_LABEL} {}/{}", i + 1, pages.len())
-            };
+            let label = label.map(str::trim).filter(|l| !l.is_empty()).unwrap_or(LIST_LABEL);
+            let label = if pages.len() == 1 { label.to_owned() } else { format!("{label} {}/{}", i + 1, pages.len()) };
             let body = if i == 0 { body } else { first_line.as_str() };
             MessageRequest::list(to, None, body, &label, rows)
         })

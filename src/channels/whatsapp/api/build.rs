@@ -113,13 +113,15 @@ impl MessageRequest {
             .zip(titles)
             .map(|(choice, title)| Row {
                 id: choice.id.clone(),
-                title,
+                // A name cut to the title's 24 characters is written out in full below it.
                 description: choice
                     .description
                     .as_deref()
                     .map(str::trim)
                     .filter(|d| !d.is_empty())
+                    .or_else(|| (title != choice.title.trim()).then_some(choice.title.trim()))
                     .map(|d| truncate(d, MAX_ROW_DESCRIPTION)),
+                title,
             })
             .collect();
         let header = header
