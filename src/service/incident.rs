@@ -156,8 +156,8 @@ impl Helpdesk {
         )
         .into_owned();
         text.push('\n');
-        let affected = if affected.is_empty() { "-".to_owned() } else { affected.join(", ") };
-        text.push_str(&t!("alerts.affected", locale = locale, count = affected.split(", ").count(), orgs = affected));
+        let orgs = if affected.is_empty() { "-".to_owned() } else { affected.join(", ") };
+        text.push_str(&t!("alerts.affected", locale = locale, count = affected.len(), orgs = orgs));
         // A registry of hundreds of OPDs must not make the ticket unwritable.
         if text.chars().count() > MAX_NOTE_CHARS {
             text = text.chars().take(MAX_NOTE_CHARS - 1).collect::<String>() + "…";
