@@ -125,7 +125,10 @@ pub mod kind {
     /// A new ticket copied to the office's team group.
     pub const TEAM_COPY: &str = "team_copy";
 
-    const ALL: [&str; 15] = [
+    /// A monitoring tool says an incident's outage has recovered (to the ticket's actors).
+    pub const ALERT_RECOVERED: &str = "alert_recovered";
+
+    const ALL: [&str; 16] = [
         RECEIVED,
         UPDATE,
         CARD,
@@ -141,6 +144,7 @@ pub mod kind {
         PAPER,
         COMPLAINT,
         RESENT,
+        ALERT_RECOVERED,
     ];
 
     /// A paper (PDF) the SOP sends at a step.

@@ -62,6 +62,11 @@ pub struct Settings {
     pub pin_cpu: crate::affinity::PinCpu,
     /// `WHATSAPP_*`: the Cloud API; off when none is set.
     pub whatsapp: Option<crate::channels::whatsapp::WhatsAppSettings>,
+    /// `SIGAP_ALERT_TOKEN_<SOURCE>` (e.g. `SIGAP_ALERT_TOKEN_ZABBIX`): each monitoring tool's
+    /// own secret; a tool without one has no route.
+    pub alert_tokens: Vec<(crate::domain::alert::Source, SecretString)>,
+    /// `SIGAP_ALERT_HOST_LABELS`: the Alertmanager/Grafana labels that name the device.
+    pub alert_host_labels: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +146,17 @@ impl Settings {
             },
             whatsapp: crate::channels::whatsapp::WhatsAppSettings::from_lookup(&get)
                 .map_err(|reason| SettingsError::Invalid { name: "WHATSAPP_*", reason })?,
+            alert_tokens: crate::domain::alert::Source::ALL
+                .into_iter()
+                .filter_map(|source| {
+                    let name = format!("SIGAP_ALERT_TOKEN_{}", source.as_str().to_uppercase());
+                    get(&name).map(|token| (source, SecretString::from(token.trim().to_owned())))
+                })
+                .collect(),
+            alert_host_labels: match get("SIGAP_ALERT_HOST_LABELS") {
+                Some(raw) => raw.split(',').map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect(),
+                None => crate::channels::alerts::Options::default().host_labels,
+            },
         })
     }
 
@@ -245,6 +261,19 @@ mod tests {
         assert_eq!(custom.lease, std::time::Duration::from_secs(3));
         let err = settings(&[("SIGAP_OUTBOX_LEASE_SECS", "0")]).unwrap_err().to_string();
         assert!(err.contains("SIGAP_OUTBOX_LEASE_SECS"), "{err}");
+    }
+
+    #[test]
+    fn each_monitoring_tool_has_its_own_secret_and_none_is_printed() {
+        let s = settings(&[("SIGAP_ALERT_TOKEN_ZABBIX", "zbx-rahasia"), ("SIGAP_ALERT_TOKEN_PRTG", " prtg-rahasia ")])
+            .unwrap();
+        let sources: Vec<_> = s.alert_tokens.iter().map(|(source, _)| source.as_str()).collect();
+        assert_eq!(sources, ["zabbix", "prtg"]);
+        assert_eq!(s.alert_tokens[1].1.expose_secret(), "prtg-rahasia");
+        assert!(!format!("{s:?}").contains("rahasia"));
+        assert_eq!(s.alert_host_labels, ["instance", "host", "hostname"]);
+        let custom = settings(&[("SIGAP_ALERT_HOST_LABELS", "device, ,node")]).unwrap();
+        assert_eq!(custom.alert_host_labels, ["device", "node"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
+use crate::channels::alerts::{self, AlertReceiver};
 use crate::channels::telegram::{CallbackCodec, LongPoll, TelegramPoller, webhook};
 use crate::channels::whatsapp::sender::Tap;
 use crate::channels::whatsapp::{WhatsAppReceiver, WhatsAppSender};
@@ -34,6 +35,7 @@ pub struct Application {
     delivery: Option<DeliveryWorker>,
     telegram: Option<TelegramMode>,
     whatsapp_inbox: Option<InboxWorker<WhatsAppReceiver>>,
+    alerts_inbox: Option<InboxWorker<AlertReceiver>>,
 }
 
 /// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
@@ -88,9 +90,10 @@ impl Application {
                 DeliveryWorker::with_sender,
             )
         });
-        // What a channel receives is stored before it is applied: webhook deliveries and
-        // polled Telegram updates alike.
-        let channels = settings.whatsapp.is_some() || settings.telegram_token.is_some();
+        // What a channel receives is stored before it is applied: webhook deliveries, polled
+        // Telegram updates and monitoring alerts alike.
+        let channels =
+            settings.whatsapp.is_some() || settings.telegram_token.is_some() || !settings.alert_tokens.is_empty();
         let inbox_dbs = if channels {
             let inbox = store::inbox::open(&settings.database_url(), &db).await.context("opening the webhook inbox")?;
             let reader = store::inbox::open_reader(&settings.database_url(), &inbox)
@@ -135,6 +138,25 @@ impl Application {
             let worker = InboxWorker::new(inbox, clock.clone(), db.clone(), receiver, settings.retry_policy())
                 .with_metrics(metrics.clone());
             whatsapp_inbox = Some(worker);
+        }
+        let mut alerts_inbox = None;
+        if let Some(dbs) = inbox_dbs.as_ref().filter(|_| !settings.alert_tokens.is_empty()) {
+            let inbox = new_inbox(dbs);
+            let options = alerts::Options { host_labels: settings.alert_host_labels.clone() };
+            let receiver = Arc::new(AlertReceiver::new(
+                desk.clone(),
+                inbox.clone(),
+                settings.alert_tokens.clone(),
+                options,
+                &settings.locale,
+            ));
+            router = router.merge(receiver.clone().routes());
+            let sources: Vec<&str> = settings.alert_tokens.iter().map(|(s, _)| s.as_str()).collect();
+            tracing::info!(route = alerts::receiver::ROUTE, ?sources, "monitoring alerts mounted");
+            alerts_inbox = Some(
+                InboxWorker::new(inbox, clock.clone(), db.clone(), receiver, settings.retry_policy())
+                    .with_metrics(metrics.clone()),
+            );
         }
         let telegram = match &settings.telegram_token {
             Some(token) => {
@@ -185,7 +207,7 @@ impl Application {
             }
             None => None,
         };
-        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox })
+        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox, alerts_inbox })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -217,6 +239,9 @@ impl Application {
             None => {}
         }
         if let Some(inbox) = self.whatsapp_inbox {
+            workers.push(tokio::spawn(inbox.run_until(stopped.clone())));
+        }
+        if let Some(inbox) = self.alerts_inbox {
             workers.push(tokio::spawn(inbox.run_until(stopped.clone())));
         }
         // Every replica runs one; the lease lets only one of them work at a time.

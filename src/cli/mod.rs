@@ -3,6 +3,7 @@
 //! a failing command exits non-zero and writes nothing half-done.
 
 mod inbox;
+mod network;
 mod opd;
 mod outbox;
 mod report;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Webhook deliveries stored and not yet applied, and those given up on
     #[command(subcommand)]
     Inbox(inbox::InboxCommand),
+    /// The network registry: which node serves which organisations, and the names monitoring knows it by
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// The SOP's records: the complaint log (CSV/XLSX) and the evaluation's statistics
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -103,6 +107,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Report(cmd) => report::run(cmd, settings).await,
         Command::Outbox(cmd) => outbox::run(cmd, settings).await,
         Command::Inbox(cmd) => inbox::run(cmd, settings).await,
+        Command::Network(cmd) => network::run(cmd, settings).await,
     }
 }
 

@@ -20,7 +20,9 @@ impl Limits {
         match channel {
             Channel::Telegram => Limits { per_chat_interval: Duration::from_secs(1), per_second: 30 },
             Channel::Whatsapp => Limits { per_chat_interval: Duration::from_millis(200), per_second: 80 },
-            Channel::Cli | Channel::System => Limits { per_chat_interval: Duration::ZERO, per_second: usize::MAX },
+            Channel::Cli | Channel::System | Channel::Monitoring => {
+                Limits { per_chat_interval: Duration::ZERO, per_second: usize::MAX }
+            }
         }
     }
 }

@@ -2,8 +2,10 @@
 //! calendar and SLA evaluation. Pure code: time comes in as an argument, effects go out as
 //! values, and nothing here knows a database, an HTTP client or a chat platform.
 
+pub mod alert;
 pub mod calendar;
 pub mod intake;
+pub mod network;
 pub mod phone;
 pub mod records;
 pub mod reminders;

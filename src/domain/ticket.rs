@@ -154,12 +154,14 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// Where an action came from; recorded on every event.
+    /// Where an action came from; recorded on every event. `monitoring`: a monitoring
+    /// tool's alert (Zabbix, Alertmanager, …), not a person.
     Channel, "channel" {
         Telegram => "telegram",
         Whatsapp => "whatsapp",
         Cli => "cli",
         System => "system",
+        Monitoring => "monitoring",
     }
 );
 

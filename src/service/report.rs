@@ -9,7 +9,7 @@ use rust_i18n::t;
 use super::{Helpdesk, ServiceError, notify};
 use crate::domain::sla;
 use crate::domain::ticket::{Category, Channel, TicketNumber, TicketStatus};
-use crate::domain::workflow::{MAX_NOTE_CHARS, notices_for_new};
+use crate::domain::workflow::{MAX_NOTE_CHARS, notices_for_new_at};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::entity::{ticket, ticket_event};
 use crate::store::outbox::NewOutbound;
@@ -27,6 +27,15 @@ pub struct NewReport {
     pub description: String,
     pub srikandi_number: Option<String>,
     pub attachments: Vec<NewAttachment>,
+}
+
+/// Where a new ticket enters the SOP and what its first event is called.
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub step: String,
+    pub action: &'static str,
+    /// The first event's `data` (JSON), e.g. the alert that opened it.
+    pub data: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +81,24 @@ impl Helpdesk {
         saved: &[attachments::SavedFile],
         now: DateTime<Utc>,
     ) -> Result<Created, ServiceError> {
+        let entry = Entry { step: self.sop.sop.start_step().id.clone(), action: "report", data: None };
+        self.create_entering(txn, report, description, saved, now, &entry).await
+    }
+
+    /// As [`Helpdesk::create_in`], entering the SOP at `entry.step` with `entry.action` as the
+    /// first event (a monitoring alert: `alert`, at the SOP's `monitoring_start`).
+    pub(super) async fn create_entering(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        report: &NewReport,
+        description: &str,
+        saved: &[attachments::SavedFile],
+        now: DateTime<Utc>,
+        entry: &Entry,
+    ) -> Result<Created, ServiceError> {
         let loaded = &self.sop;
-        let start = loaded.sop.start_step();
+        let start =
+            loaded.sop.step(&entry.step).ok_or_else(|| ServiceError::Invalid(format!("step {}", entry.step)))?;
         // The reporter and the ticket's organisation in one batch.
         let mut orgs = Orgs::default();
         orgs.want(report.org_id);
@@ -121,11 +146,11 @@ impl Helpdesk {
                 actor_id: Set(Some(reporter.id)),
                 actor_role: Set(Some("reporter".into())),
                 channel: Set(report.channel.as_str().to_owned()),
-                action: Set("report".into()),
+                action: Set(entry.action.into()),
                 from_step: Set(None),
                 to_step: Set(Some(start.id.clone())),
                 note: Set(Some(description.to_owned())),
-                data: Set(None),
+                data: Set(entry.data.clone()),
                 at: Set(now),
                 ..Default::default()
             },
@@ -146,7 +171,7 @@ impl Helpdesk {
         let entries = [sla::StepEntry { step: start.id.clone(), at: now }];
         let sla = sla::evaluate(&loaded.sop, &loaded.calendar, &entries, None, now);
         let due = sla.overall_due.or_else(|| sla.current().and_then(|v| v.due));
-        let notices = notices_for_new(&loaded.sop);
+        let notices = notices_for_new_at(&loaded.sop, &start.id);
         let roles = notify::holder_roles(&loaded.sop, &notices, false);
         let holders = people::holders_of_any(txn, &roles, &mut orgs).await?;
         let ctx = notify::Context {

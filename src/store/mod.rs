@@ -10,6 +10,8 @@ pub mod directory;
 pub mod entity;
 pub mod inbound;
 pub mod inbox;
+pub mod incidents;
+pub mod network;
 pub mod outbox;
 pub mod people;
 pub mod sla;

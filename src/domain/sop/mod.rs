@@ -65,6 +65,10 @@ pub struct SopHeader {
     /// The step a new report lands on; the first step when absent.
     #[serde(default)]
     pub start: Option<String>,
+    /// The step a ticket opened by a monitoring alert lands on: usually past the intake
+    /// steps, at the technician's check. `start` when absent.
+    #[serde(default)]
+    pub monitoring_start: Option<String>,
     #[serde(default = "yes")]
     pub reporter_can_cancel: bool,
 }
@@ -182,6 +186,12 @@ impl Sop {
         // validate() guarantees a start step exists.
         let id = self.header.start.as_deref();
         id.and_then(|id| self.step(id)).unwrap_or(&self.steps[0])
+    }
+
+    /// Where a ticket opened by a monitoring alert enters the SOP.
+    pub fn monitoring_start_step(&self) -> &Step {
+        let id = self.header.monitoring_start.as_deref();
+        id.and_then(|id| self.step(id)).unwrap_or_else(|| self.start_step())
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {

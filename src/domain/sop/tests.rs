@@ -367,3 +367,32 @@ fn a_step_from_which_closed_cannot_be_reached_is_refused_as_a_dead_end() {
 
     assert_eq!(parse_steps(&steps).unwrap_err(), SopError::DeadEnd("tinjau".into()));
 }
+
+// --- where monitoring alerts enter ------------------------------------------------------------
+
+#[test]
+fn each_preset_lets_a_monitoring_alert_enter_at_the_technicians_check() {
+    for (text, step) in
+        [(KUDUS, "perbaikan_online"), (KEDIRI, "pengecekan"), (PEKALONGAN, "cek_fisik"), (TEBING_TINGGI, "analisa")]
+    {
+        let sop = Sop::parse(text).unwrap();
+        assert_eq!(sop.monitoring_start_step().id, step, "{}", sop.id());
+        assert_eq!(sop.monitoring_start_step().role, Role::Technician, "{}", sop.id());
+    }
+}
+
+#[test]
+fn without_monitoring_start_an_alert_enters_where_a_report_does() {
+    let sop = parse_steps(VALID_STEPS).unwrap();
+
+    assert_eq!(sop.monitoring_start_step().id, "terima");
+}
+
+#[test]
+fn a_monitoring_start_naming_no_step_or_a_reporters_step_is_refused() {
+    let unknown = format!("{HEADER}monitoring_start = \"cek\"\n{VALID_STEPS}");
+    let reporters = format!("{HEADER}monitoring_start = \"konfirmasi\"\n{VALID_STEPS}");
+
+    assert_eq!(Sop::parse(&unknown).unwrap_err(), SopError::UnknownMonitoringStart("cek".into()));
+    assert_eq!(Sop::parse(&reporters).unwrap_err(), SopError::MonitoringStartOnReporterStep("konfirmasi".into()));
+}

@@ -20,6 +20,12 @@ pub enum SopError {
     BadStepId(String),
     #[error("`sop.start` names step `{0}`, which does not exist")]
     UnknownStart(String),
+    #[error("`sop.monitoring_start` names step `{0}`, which does not exist")]
+    UnknownMonitoringStart(String),
+    #[error(
+        "`sop.monitoring_start` names step `{0}`, a reporter's step: a monitoring alert has no reporter to act there"
+    )]
+    MonitoringStartOnReporterStep(String),
     #[error("step `{0}` has no actions, so a ticket there could never move")]
     NoActions(String),
     #[error("step `{step}`: action `{kind}` goes to step `{to}`, which does not exist")]
@@ -74,6 +80,15 @@ pub(super) fn validate(sop: &Sop) -> Result<(), SopError> {
         && !ids.contains_key(start.as_str())
     {
         return Err(SopError::UnknownStart(start.clone()));
+    }
+    if let Some(start) = &sop.header.monitoring_start {
+        match ids.get(start.as_str()) {
+            None => return Err(SopError::UnknownMonitoringStart(start.clone())),
+            Some(step) if step.role == Role::Reporter => {
+                return Err(SopError::MonitoringStartOnReporterStep(start.clone()));
+            }
+            Some(_) => {}
+        }
     }
 
     for step in &sop.steps {

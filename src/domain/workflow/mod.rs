@@ -5,7 +5,7 @@
 
 mod notices;
 
-pub use notices::{Audience, Notice, NoticeKind, notices_for, notices_for_new};
+pub use notices::{Audience, Notice, NoticeKind, notices_for, notices_for_new, notices_for_new_at};
 
 use chrono::{DateTime, Utc};
 

@@ -42,7 +42,13 @@ impl Notice {
 
 /// Notices for a ticket that was just created at the SOP's start step.
 pub fn notices_for_new(sop: &Sop) -> Vec<Notice> {
-    vec![Notice::new(Audience::Reporter, NoticeKind::Received), card_for(sop, &sop.start_step().id)]
+    notices_for_new_at(sop, &sop.start_step().id)
+}
+
+/// Notices for a ticket that was just created at `step` (a monitoring alert enters the SOP
+/// where the SOP file says, not at its start).
+pub fn notices_for_new_at(sop: &Sop, step: &str) -> Vec<Notice> {
+    vec![Notice::new(Audience::Reporter, NoticeKind::Received), card_for(sop, step)]
 }
 
 /// Notices for an applied transition. Every action bumps the ticket's version, so every

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of the `migration` crate. Plain rows: the domain types
 //! live in [`crate::domain`] and the store converts at its boundary.
 
+pub mod alert_incident;
 pub mod attachment;
 pub mod attachment_content;
 pub mod chat_window;
@@ -8,6 +9,9 @@ pub mod conversation;
 pub mod identity;
 pub mod inbound_update;
 pub mod invite;
+pub mod network_name;
+pub mod network_node;
+pub mod network_node_org;
 pub mod organisation;
 pub mod outbox;
 pub mod outbox_sent;

@@ -1,0 +1,234 @@
+//! Monitoring alerts as incidents. A firing alert on a node of the network registry opens one
+//! ticket per alert identity, reported by the "Monitoring" system person, entering the SOP at
+//! the step the SOP file names (`monitoring_start`); its description names every organisation
+//! under the node. A repeat changes nothing; a recovery tells whoever acts on the ticket now,
+//! and closes nothing: people confirm the fix through the SOP. Each outcome is one
+//! transaction with its event, its link and its messages.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use rust_i18n::t;
+use sea_orm::TransactionTrait;
+
+use super::report::Entry;
+use super::{Helpdesk, NewReport, ServiceError};
+use crate::domain::alert::Alert;
+use crate::domain::role::Role;
+use crate::domain::ticket::{Category, Channel};
+use crate::domain::workflow::MAX_NOTE_CHARS;
+use crate::i18n;
+use crate::outbound::{OutboundMessage, kind};
+use crate::store::directory::{self, NewPerson, PersonRecord};
+use crate::store::outbox::NewOutbound;
+use crate::store::people::{self, Orgs};
+use crate::store::{incidents, network, tickets};
+
+/// The system person who reports what monitoring saw: found by this identity, which no chat
+/// can have, and reached on no channel.
+const MONITORING_ADDRESS: &str = "monitoring";
+
+/// What applying one alert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertOutcome {
+    /// A new incident: this ticket.
+    Opened { number: String },
+    /// The identity already has an open incident, or its recovery was already noted.
+    Repeat { number: String },
+    /// The incident's actors were told the tool sees it recovered.
+    Recovered { number: String },
+    /// A recovery with no open incident (it came first, or alone): nothing opened.
+    NoIncident,
+    /// No registry node has any of the alert's host names: not SIGAP's to handle.
+    Unregistered,
+}
+
+impl Helpdesk {
+    #[tracing::instrument(skip_all, fields(source = %alert.source, identity = %alert.identity, firing = alert.firing))]
+    pub async fn alert(&self, alert: &Alert) -> Result<AlertOutcome, ServiceError> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let open = incidents::open_for(&txn, alert.source, &alert.identity).await?;
+        let outcome = match (alert.firing, open) {
+            (true, Some((_, ticket))) => AlertOutcome::Repeat { number: ticket.number },
+            (true, None) => self.open_incident(&txn, alert, now).await?,
+            (false, None) => AlertOutcome::NoIncident,
+            (false, Some((link, ticket))) => {
+                if incidents::mark_recovered(&txn, link.id, now).await? {
+                    let messages = self.recovery_notices(&txn, alert, &ticket, now).await?;
+                    crate::store::outbox::enqueue(&txn, messages, now).await?;
+                    AlertOutcome::Recovered { number: ticket.number }
+                } else {
+                    AlertOutcome::Repeat { number: ticket.number }
+                }
+            }
+        };
+        match &outcome {
+            AlertOutcome::Opened { .. } | AlertOutcome::Recovered { .. } => txn.commit().await?,
+            _ => txn.rollback().await?,
+        }
+        match &outcome {
+            AlertOutcome::Opened { number } => {
+                self.metrics().tickets_created.inc();
+                tracing::info!(ticket = %number, "incident opened by a monitoring alert");
+            }
+            AlertOutcome::Unregistered => {
+                tracing::info!(hosts = ?alert.hosts, "alert on no registered node: ignored");
+            }
+            AlertOutcome::NoIncident => tracing::info!("recovery without an open incident: nothing opened"),
+            _ => {}
+        }
+        Ok(outcome)
+    }
+
+    async fn open_incident(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        alert: &Alert,
+        now: DateTime<Utc>,
+    ) -> Result<AlertOutcome, ServiceError> {
+        let Some(key) = network::node_for(txn, alert.source, &alert.hosts).await? else {
+            return Ok(AlertOutcome::Unregistered);
+        };
+        let registry = network::load(txn).await?;
+        let Some(node) = registry.node(&key) else { return Ok(AlertOutcome::Unregistered) };
+        let mut codes: Vec<String> = Vec::new();
+        for under in registry.subtree(&key) {
+            for code in &under.orgs {
+                if !codes.contains(code) {
+                    codes.push(code.clone());
+                }
+            }
+        }
+        let names = network::org_names(txn, &codes).await?;
+        let reporter = self.monitoring_person(txn, now).await?;
+        // The ticket belongs to one organisation only when the outage reaches only one.
+        let org_id = match codes.as_slice() {
+            [only] => directory::org_by_code(txn, only).await?.map(|o| o.id),
+            _ => None,
+        };
+        let description = self.incident_description(alert, &names);
+        let uplink: Vec<&str> = [&node.isp, &node.circuit].into_iter().flatten().map(String::as_str).collect();
+        let location =
+            if uplink.is_empty() { node.name.clone() } else { format!("{} ({})", node.name, uplink.join(" ")) };
+        let report = NewReport {
+            reporter_id: reporter.id,
+            channel: Channel::Monitoring,
+            org_id,
+            location: Some(location),
+            category: Category::InternetDown,
+            description: description.clone(),
+            srikandi_number: None,
+            attachments: Vec::new(),
+        };
+        let data = serde_json::json!({
+            "source": alert.source.as_str(),
+            "identity": alert.identity,
+            "hosts": alert.hosts,
+            "node": key,
+            "severity": alert.severity,
+            "affected": codes,
+            "at": alert.at,
+        });
+        let entry = Entry {
+            step: self.sop.sop.monitoring_start_step().id.clone(),
+            action: "alert",
+            data: Some(data.to_string()),
+        };
+        let created = self.create_entering(txn, &report, &description, &[], now, &entry).await?;
+        incidents::insert(txn, alert.source, &alert.identity, created.ticket_id, &key, now).await?;
+        Ok(AlertOutcome::Opened { number: created.number.to_string() })
+    }
+
+    /// What the tool said, and every organisation under the node, in the office's language
+    /// (it is the ticket's text, read by everyone; cards and papers print it as it is).
+    fn incident_description(&self, alert: &Alert, affected: &[String]) -> String {
+        let locale = "id";
+        let tz = self.sop.calendar.timezone();
+        let mut text = t!(
+            "alerts.description",
+            locale = locale,
+            source = alert.source.as_str(),
+            summary = if alert.summary.is_empty() { "-" } else { &alert.summary },
+            hosts = alert.hosts.join(", "),
+            severity = alert.severity.as_deref().unwrap_or("-"),
+            at = alert.at.map_or_else(|| "-".to_owned(), |at| i18n::datetime(locale, at, tz))
+        )
+        .into_owned();
+        text.push('\n');
+        let orgs = if affected.is_empty() { "-".to_owned() } else { affected.join(", ") };
+        text.push_str(&t!("alerts.affected", locale = locale, count = affected.len(), orgs = orgs));
+        // A registry of hundreds of OPDs must not make the ticket unwritable.
+        if text.chars().count() > MAX_NOTE_CHARS {
+            text = text.chars().take(MAX_NOTE_CHARS - 1).collect::<String>() + "…";
+        }
+        text
+    }
+
+    /// The "Monitoring" reporter, created the first time an alert needs it.
+    async fn monitoring_person(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        now: DateTime<Utc>,
+    ) -> Result<PersonRecord, ServiceError> {
+        if let Some(person) = directory::person_by_identity(txn, Channel::System, MONITORING_ADDRESS).await? {
+            return Ok(person);
+        }
+        let new = NewPerson {
+            name: t!("alerts.reporter_name", locale = "id").into_owned(),
+            org_code: None,
+            locale: "id".into(),
+            roles: Vec::new(),
+            identities: vec![(Channel::System, MONITORING_ADDRESS.to_owned())],
+        };
+        Ok(directory::insert_person(txn, &new, None, None, now).await?)
+    }
+
+    /// "The tool sees it recovered" for whoever acts on the ticket now: its assigned
+    /// technicians on a technician step, else the holders of the step's role.
+    async fn recovery_notices(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        alert: &Alert,
+        ticket: &tickets::TicketRow,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewOutbound>, ServiceError> {
+        let Some(step) = self.sop.sop.step(&ticket.step) else { return Ok(Vec::new()) };
+        let mut orgs = Orgs::default();
+        let assigned: BTreeSet<i64> =
+            tickets::assignees_of(txn, &[ticket.id]).await?.into_iter().map(|(_, person)| person).collect();
+        let people = if step.role == Role::Technician && !assigned.is_empty() {
+            let ids: Vec<i64> = assigned.into_iter().collect();
+            people::records(txn, &ids, &mut orgs).await?.into_iter().filter(|p| p.active).collect()
+        } else {
+            people::holders_of_any(txn, &[step.role], &mut orgs).await?
+        };
+        let tz = self.sop.calendar.timezone();
+        let mut out = Vec::new();
+        for person in &people {
+            let Some((channel, address)) = person.contact() else { continue };
+            let locale = i18n::locale(&person.locale);
+            let text = t!(
+                "alerts.recovered",
+                locale = locale,
+                number = ticket.number,
+                source = alert.source.as_str(),
+                summary = if alert.summary.is_empty() { "-" } else { &alert.summary },
+                at = i18n::datetime(locale, alert.at.unwrap_or(now), tz),
+                step = step.display_name(locale)
+            );
+            out.push(NewOutbound {
+                person_id: Some(person.id),
+                channel,
+                address: address.to_owned(),
+                ticket_id: Some(ticket.id),
+                kind: kind::ALERT_RECOVERED,
+                message: OutboundMessage::text(text.into_owned()),
+            });
+        }
+        if out.is_empty() {
+            tracing::warn!(ticket = %ticket.number, step = %ticket.step, "a recovery reached no one: no actor to tell");
+        }
+        Ok(out)
+    }
+}
