@@ -24,9 +24,7 @@ enum Outbox {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter().table(Outbox::Table).add_column(integer(Outbox::PartsSent).default(0)).take(),
-            )
+            .alter_table(Table::alter().table(Outbox::Table).add_column(integer(Outbox::PartsSent).default(0)).take())
             .await
     }
 
