@@ -5,6 +5,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use rust_i18n::t;
 
+use super::output::inert;
 use super::{CliError, connect};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
@@ -95,7 +96,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
                     "cli.staff_added",
                     locale = locale,
                     id = person.id,
-                    name = person.name,
+                    name = inert(&person.name),
                     roles = roles_text(locale, &person)
                 )
             );
@@ -113,7 +114,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
         StaffCommand::Disable { id } => {
             let db = connect(settings).await?;
             let person = directory::set_active(&db, id, false).await.map_err(|e| CliError::new(locale, e))?;
-            println!("{}", t!("cli.staff_disabled", locale = locale, id = person.id, name = person.name));
+            println!("{}", t!("cli.staff_disabled", locale = locale, id = person.id, name = inert(&person.name)));
         }
     }
     Ok(())
@@ -124,17 +125,21 @@ fn roles_text(locale: &str, person: &PersonRecord) -> String {
 }
 
 fn row(locale: &str, person: &PersonRecord) -> String {
-    let identities =
-        person.identities.iter().map(|(channel, address)| format!("{channel}:{address}")).collect::<Vec<_>>().join(" ");
+    let identities = person
+        .identities
+        .iter()
+        .map(|(channel, address)| format!("{channel}:{}", inert(address)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let state =
         if person.active { t!("cli.staff_active", locale = locale) } else { t!("cli.staff_inactive", locale = locale) };
     t!(
         "cli.staff_row",
         locale = locale,
         id = person.id,
-        name = person.name,
+        name = inert(&person.name),
         roles = roles_text(locale, person),
-        org = person.org_code.as_deref().unwrap_or("-"),
+        org = inert(person.org_code.as_deref().unwrap_or("-")),
         identities = identities,
         state = state
     )
@@ -181,7 +186,7 @@ async fn invite(settings: &Settings, role: &str, name: &str, org: Option<&str>, 
         t!(
             "cli.invite_made",
             locale = locale,
-            name = name,
+            name = inert(name),
             role = i18n::role(locale, role),
             link = link,
             expires = expires_at.format("%Y-%m-%d %H:%M UTC")
