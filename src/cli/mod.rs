@@ -9,6 +9,7 @@ pub mod output;
 mod report;
 mod sop;
 mod staff;
+mod staff_import;
 mod ticket;
 
 use std::path::PathBuf;

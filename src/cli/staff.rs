@@ -52,6 +52,10 @@ pub enum StaffCommand {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Add many people from a CSV with a header row: name,roles,org,telegram_id,whatsapp,locale
+    /// (name, roles and one contact required; roles separated by `;`). All or nothing; people
+    /// already registered by one of their contacts are skipped
+    Import { file: std::path::PathBuf },
     /// List staff with roles and identities
     List,
     /// Stop a person from acting or receiving tasks (history is kept)
@@ -101,6 +105,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
                 )
             );
         }
+        StaffCommand::Import { file } => super::staff_import::import(&file, settings).await?,
         StaffCommand::List => {
             let db = connect(settings).await?;
             let staff = directory::staff(&db).await.map_err(|e| CliError::new(locale, e))?;
