@@ -86,12 +86,14 @@ pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) ->
     Table { headers, rows }
 }
 
+/// The table as CSV. Text cells that a spreadsheet would take for a formula are written as
+/// text (see [`csv_text`]); numbers stay numbers.
 pub fn write_csv(table: &Table, out: impl Write) -> Result<(), csv::Error> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&table.headers)?;
     for row in &table.rows {
         writer.write_record(row.iter().map(|cell| match cell {
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => csv_text(text).into_owned(),
             Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
             Cell::Number(n) => n.to_string(),
             Cell::Empty => String::new(),
@@ -99,6 +101,18 @@ pub fn write_csv(table: &Table, out: impl Write) -> Result<(), csv::Error> {
     }
     writer.flush()?;
     Ok(())
+}
+
+/// A text cell as a spreadsheet opens it as text: one that begins with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would run as a formula (`=HYPERLINK(…)` sending the sheet's data
+/// away, `@SUM(…)`), so it is prefixed with a single quote, as OWASP advises for CSV injection.
+/// The log's own "-" for a missing value is no formula and stays as it is.
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text != "-" && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 pub fn write_xlsx(table: &Table, sheet_name: &str, path: &Path) -> Result<(), rust_xlsxwriter::XlsxError> {

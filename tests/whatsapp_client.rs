@@ -17,7 +17,7 @@ use sigap::channels::whatsapp::client::MAX_DOWNLOAD;
 use sigap::channels::whatsapp::sender::Tap;
 use sigap::channels::whatsapp::webhook::{self as parser, Inbound, MessageKind};
 use sigap::channels::whatsapp::{GraphClient, GraphError, WhatsAppSender, WhatsAppSettings};
-use sigap::delivery::{Delivery, FileContent, FileToSend, SendError, Sender};
+use sigap::delivery::{Delivery, FileContent, FileToSend, SendError, Sender, Unrecorded};
 use sigap::domain::sop::ActionKind;
 use sigap::domain::ticket::Channel;
 use sigap::outbound::{Button, ButtonAction, OutboundMessage};
@@ -60,6 +60,7 @@ fn delivery(text: &str, buttons: Vec<Button>, files: Vec<FileToSend>) -> Deliver
         files,
         kind: "update".into(),
         outside_window: false,
+        parts_sent: 0,
     }
 }
 
@@ -80,7 +81,7 @@ fn assert_clean(fake: &FakeGraph) {
 async fn a_text_reaches_the_recipient_as_the_spec_shapes_it() {
     let (fake, _, sender) = start().await;
 
-    sender.send(&delivery("Tiket GJ-2026-000123 diterima.", Vec::new(), Vec::new())).await.unwrap();
+    sender.send(&delivery("Tiket GJ-2026-000123 diterima.", Vec::new(), Vec::new()), &Unrecorded).await.unwrap();
 
     let sent = fake.sent_to(REPORTER);
     assert_eq!(sent.len(), 1);
@@ -109,7 +110,7 @@ async fn a_long_text_arrives_in_pieces_within_the_limit() {
     let (fake, _, sender) = start().await;
     let text = vec!["Laporan gangguan jaringan: kronologi lengkap dari petugas lapangan."; 100].join("\n");
 
-    sender.send(&delivery(&text, Vec::new(), Vec::new())).await.unwrap();
+    sender.send(&delivery(&text, Vec::new(), Vec::new()), &Unrecorded).await.unwrap();
 
     let bodies: Vec<String> =
         fake.sent_to(REPORTER).iter().map(|m| m["text"]["body"].as_str().unwrap().to_owned()).collect();
@@ -123,7 +124,7 @@ async fn a_long_text_arrives_in_pieces_within_the_limit() {
 async fn three_buttons_are_one_reply_button_message_with_encoded_ids() {
     let (fake, _, sender) = start().await;
 
-    sender.send(&delivery("Pilih teknisi untuk GJ-2026-000123", buttons(3), Vec::new())).await.unwrap();
+    sender.send(&delivery("Pilih teknisi untuk GJ-2026-000123", buttons(3), Vec::new()), &Unrecorded).await.unwrap();
 
     let sent = fake.sent_to(REPORTER);
     assert_eq!(sent.len(), 1);
@@ -142,7 +143,7 @@ async fn three_buttons_are_one_reply_button_message_with_encoded_ids() {
 async fn twelve_choices_arrive_as_two_lists_within_the_limits() {
     let (fake, _, sender) = start().await;
 
-    sender.send(&delivery("Pilih teknisi untuk GJ-2026-000123", buttons(12), Vec::new())).await.unwrap();
+    sender.send(&delivery("Pilih teknisi untuk GJ-2026-000123", buttons(12), Vec::new()), &Unrecorded).await.unwrap();
 
     let sent = fake.sent_to(REPORTER);
     assert_eq!(sent.len(), 2);
@@ -174,7 +175,7 @@ async fn a_photo_is_uploaded_then_sent_by_id_with_the_text_as_caption() {
         },
     ];
 
-    sender.send(&delivery("Perbaikan selesai.", Vec::new(), files)).await.unwrap();
+    sender.send(&delivery("Perbaikan selesai.", Vec::new(), files), &Unrecorded).await.unwrap();
 
     let sent = fake.sent_to(REPORTER);
     assert_eq!(sent.len(), 2);
@@ -230,7 +231,7 @@ async fn an_unknown_media_id_is_a_permanent_error() {
 async fn send_failing(code: i64, status: u16) -> SendError {
     let (fake, _, sender) = start().await;
     fake.fail_next(REPORTER, code, status);
-    let err = sender.send(&delivery("halo", Vec::new(), Vec::new())).await.unwrap_err();
+    let err = sender.send(&delivery("halo", Vec::new(), Vec::new()), &Unrecorded).await.unwrap_err();
     assert_eq!(fake.attempts_to(REPORTER).len(), 1);
     assert_clean(&fake);
     err
@@ -278,7 +279,7 @@ async fn no_answer_at_all_is_retried() {
     let client = GraphClient::new(&settings(&url, TOKEN)).unwrap();
     let sender = WhatsAppSender::new(client, Arc::new(|_: Tap<'_>| String::new()));
 
-    let err = sender.send(&delivery("halo", Vec::new(), Vec::new())).await.unwrap_err();
+    let err = sender.send(&delivery("halo", Vec::new(), Vec::new()), &Unrecorded).await.unwrap_err();
 
     assert!(matches!(err, SendError::Retry { after: None, .. }), "{err:?}");
 }

@@ -14,6 +14,7 @@ mod m20261123_000007_complaints;
 mod m20261124_000001_inbox;
 mod m20261124_000002_papers;
 mod m20261130_000004_cards;
+mod m20261130_000005_outbox_parts;
 mod m20261130_000007_incidents;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_complaints::Migration),
             Box::new(m20261124_000002_papers::Migration),
             Box::new(m20261130_000004_cards::Migration),
+            Box::new(m20261130_000005_outbox_parts::Migration),
             Box::new(m20261130_000007_incidents::Migration),
         ]
     }

@@ -4,6 +4,7 @@
 use clap::Subcommand;
 use rust_i18n::t;
 
+use super::output::inert;
 use super::{CliError, connect, office_timezone};
 use crate::i18n;
 use crate::settings::Settings;
@@ -47,9 +48,9 @@ pub async fn run(cmd: InboxCommand, settings: &Settings) -> Result<(), CliError>
                         id = row.id,
                         at = i18n::datetime(locale, row.received_at, tz),
                         channel = row.channel,
-                        sender = row.sender,
+                        sender = inert(&row.sender),
                         attempts = row.attempts,
-                        reason = row.last_error.as_deref().unwrap_or("-")
+                        reason = inert(row.last_error.as_deref().unwrap_or("-"))
                     )
                 );
             }

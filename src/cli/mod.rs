@@ -6,9 +6,11 @@ mod inbox;
 mod network;
 mod opd;
 mod outbox;
+pub mod output;
 mod report;
 mod sop;
 mod staff;
+mod staff_import;
 mod ticket;
 
 use std::path::PathBuf;
@@ -75,7 +77,8 @@ pub struct CliError(pub String);
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        // Errors echo what they refuse: a file's line, a name given on the command line.
+        f.write_str(&output::inert_lines(&self.0))
     }
 }
 

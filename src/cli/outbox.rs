@@ -6,6 +6,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use rust_i18n::t;
 
+use super::output::inert;
 use super::{CliError, connect, office_timezone};
 use crate::i18n;
 use crate::settings::Settings;
@@ -52,10 +53,10 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> Result<(), CliError
                         id = row.id,
                         at = i18n::datetime(locale, row.created_at, tz),
                         channel = row.channel,
-                        address = row.address,
+                        address = inert(&row.address),
                         kind = row.kind,
                         attempts = row.attempts,
-                        reason = row.last_error.as_deref().unwrap_or("-")
+                        reason = inert(row.last_error.as_deref().unwrap_or("-"))
                     )
                 );
             }
@@ -75,7 +76,7 @@ pub async fn run(cmd: OutboxCommand, settings: &Settings) -> Result<(), CliError
                         id = row.id,
                         at = i18n::datetime(locale, at, tz),
                         channel = row.channel,
-                        address = row.address,
+                        address = inert(&row.address),
                         kind = row.kind
                     )
                 );

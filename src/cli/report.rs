@@ -92,6 +92,9 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
             }
             match (format, out) {
                 (Format::Csv, None) => {
+                    // On a terminal the log is read, not stored: people's text in it prints inert.
+                    let table =
+                        if std::io::IsTerminal::is_terminal(&std::io::stdout()) { inert_table(table) } else { table };
                     export::write_csv(&table, std::io::stdout().lock()).map_err(|e| CliError::new(locale, e))?
                 }
                 (Format::Csv, Some(path)) => {
@@ -151,6 +154,22 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
     }
 }
 
+fn inert_table(table: export::Table) -> export::Table {
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|cell| match cell {
+                    export::Cell::Text(text) => export::Cell::Text(super::output::inert_lines(&text).into_owned()),
+                    other => other,
+                })
+                .collect()
+        })
+        .collect();
+    export::Table { rows, ..table }
+}
+
 /// The figures as the evaluation meeting reads them.
 pub fn render_stats(stats: &Stats, period: &str, locale: &str) -> String {
     let mut out = String::new();
@@ -178,7 +197,7 @@ pub fn render_stats(stats: &Stats, period: &str, locale: &str) -> String {
             t!(
                 "report.stats_step",
                 locale = locale,
-                step = step.name,
+                step = super::output::inert(&step.name),
                 on_time = step.on_time,
                 visits = step.visits,
                 share = format!("{share:.0}")
@@ -208,7 +227,7 @@ fn group_line(group: &Group, name: &str, locale: &str) -> String {
     t!(
         "report.stats_group",
         locale = locale,
-        name = name,
+        name = super::output::inert(name),
         tickets = group.tickets,
         resolved = group.resolved,
         median = minutes(group.median_minutes),

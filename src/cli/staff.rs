@@ -5,6 +5,7 @@ use chrono::Utc;
 use clap::Subcommand;
 use rust_i18n::t;
 
+use super::output::inert;
 use super::{CliError, connect};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
@@ -51,6 +52,10 @@ pub enum StaffCommand {
         #[arg(long, default_value_t = 3)]
         days: u32,
     },
+    /// Add many people from a CSV with a header row: name,roles,org,telegram_id,whatsapp,locale
+    /// (name, roles and one contact required; roles separated by `;`). All or nothing; people
+    /// already registered by one of their contacts are skipped
+    Import { file: std::path::PathBuf },
     /// List staff with roles and identities
     List,
     /// Stop a person from acting or receiving tasks (history is kept)
@@ -95,11 +100,12 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
                     "cli.staff_added",
                     locale = locale,
                     id = person.id,
-                    name = person.name,
+                    name = inert(&person.name),
                     roles = roles_text(locale, &person)
                 )
             );
         }
+        StaffCommand::Import { file } => super::staff_import::import(&file, settings).await?,
         StaffCommand::List => {
             let db = connect(settings).await?;
             let staff = directory::staff(&db).await.map_err(|e| CliError::new(locale, e))?;
@@ -113,7 +119,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
         StaffCommand::Disable { id } => {
             let db = connect(settings).await?;
             let person = directory::set_active(&db, id, false).await.map_err(|e| CliError::new(locale, e))?;
-            println!("{}", t!("cli.staff_disabled", locale = locale, id = person.id, name = person.name));
+            println!("{}", t!("cli.staff_disabled", locale = locale, id = person.id, name = inert(&person.name)));
         }
     }
     Ok(())
@@ -124,17 +130,21 @@ fn roles_text(locale: &str, person: &PersonRecord) -> String {
 }
 
 fn row(locale: &str, person: &PersonRecord) -> String {
-    let identities =
-        person.identities.iter().map(|(channel, address)| format!("{channel}:{address}")).collect::<Vec<_>>().join(" ");
+    let identities = person
+        .identities
+        .iter()
+        .map(|(channel, address)| format!("{channel}:{}", inert(address)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let state =
         if person.active { t!("cli.staff_active", locale = locale) } else { t!("cli.staff_inactive", locale = locale) };
     t!(
         "cli.staff_row",
         locale = locale,
         id = person.id,
-        name = person.name,
+        name = inert(&person.name),
         roles = roles_text(locale, person),
-        org = person.org_code.as_deref().unwrap_or("-"),
+        org = inert(person.org_code.as_deref().unwrap_or("-")),
         identities = identities,
         state = state
     )
@@ -181,7 +191,7 @@ async fn invite(settings: &Settings, role: &str, name: &str, org: Option<&str>, 
         t!(
             "cli.invite_made",
             locale = locale,
-            name = name,
+            name = inert(name),
             role = i18n::role(locale, role),
             link = link,
             expires = expires_at.format("%Y-%m-%d %H:%M UTC")

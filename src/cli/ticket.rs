@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Subcommand;
 use rust_i18n::t;
 
+use super::output::{inert, inert_lines};
 use super::{CliError, connect};
 use crate::clock::SystemClock;
 use crate::config;
@@ -55,7 +56,7 @@ pub async fn run(cmd: TicketCommand, settings: &Settings) -> Result<(), CliError
                         number = row.number,
                         status = i18n::status(locale, status),
                         step = step_name(&desk, &row.step, locale),
-                        org = details.org_name.as_deref().unwrap_or("-"),
+                        org = inert(details.org_name.as_deref().unwrap_or("-")),
                         category = i18n::category(locale, category),
                         sla = sla_state(locale, &details.sla)
                     )
@@ -76,13 +77,13 @@ pub async fn run(cmd: TicketCommand, settings: &Settings) -> Result<(), CliError
                     locale = locale,
                     number = row.number,
                     status = i18n::status(locale, status),
-                    reporter = d.reporter.as_ref().map_or("-", |r| r.name.as_str()),
-                    org = d.org_name.as_deref().unwrap_or("-"),
-                    location = row.location.as_deref().unwrap_or("-"),
+                    reporter = inert(d.reporter.as_ref().map_or("-", |r| r.name.as_str())),
+                    org = inert(d.org_name.as_deref().unwrap_or("-")),
+                    location = inert(row.location.as_deref().unwrap_or("-")),
                     category = i18n::category(locale, category),
                     priority = i18n::priority(locale, row.priority.as_deref().and_then(|p| p.parse().ok())),
-                    srikandi = row.srikandi_number.as_deref().unwrap_or("-"),
-                    description = row.description,
+                    srikandi = inert(row.srikandi_number.as_deref().unwrap_or("-")),
+                    description = inert_lines(&row.description),
                     created = i18n::datetime(locale, row.created_at, tz),
                     step = step_name(&desk, &row.step, locale),
                     due = due,
@@ -94,17 +95,17 @@ pub async fn run(cmd: TicketCommand, settings: &Settings) -> Result<(), CliError
                 let ev = &e.event;
                 let role = ev.actor_role.as_deref().and_then(|r| r.parse().ok()).map(|r| i18n::role(locale, r));
                 let moved = match (&ev.from_step, &ev.to_step) {
-                    (Some(from), Some(to)) if from != to => format!(" ({from} → {to})"),
+                    (Some(from), Some(to)) if from != to => format!(" ({} → {})", inert(from), inert(to)),
                     _ => String::new(),
                 };
-                let note = ev.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+                let note = ev.note.as_deref().map(|n| format!(": {}", inert(n))).unwrap_or_default();
                 println!(
                     "{}",
                     t!(
                         "cli.ticket_event",
                         locale = locale,
                         at = i18n::datetime(locale, ev.at, tz),
-                        actor = e.actor_name.as_deref().unwrap_or("SIGAP"),
+                        actor = inert(e.actor_name.as_deref().unwrap_or("SIGAP")),
                         role = role.as_deref().unwrap_or("-"),
                         action = i18n::past(locale, &ev.action),
                         moved = moved,

@@ -32,6 +32,9 @@ pub struct Delivery {
     /// WhatsApp only: the chat has not written in the last 24 hours (or never), so only an
     /// approved template may be sent.
     pub outside_window: bool,
+    /// Parts of this message an earlier attempt got through (see [`Progress`]): this attempt
+    /// begins after them.
+    pub parts_sent: usize,
 }
 
 /// What a successful send produced.
@@ -86,5 +89,28 @@ pub enum SendError {
 #[async_trait::async_trait]
 pub trait Sender: Send + Sync {
     fn channel(&self) -> Channel;
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError>;
+    /// Send the message's parts from `delivery.parts_sent` on, telling `progress` after each
+    /// one the platform accepted, so that a retry never sends a part twice.
+    async fn send(&self, delivery: &Delivery, progress: &dyn Progress) -> Result<Sent, SendError>;
+}
+
+/// Where a sender records each part of a message that went through. Neither platform takes
+/// an idempotency key, so what was accepted must be written down before the next call.
+#[async_trait::async_trait]
+pub trait Progress: Send + Sync {
+    /// Parts `0..=index` are in the chat; `external_ids` are the platform's ids of part
+    /// `index` worth keeping (the message carrying a card's buttons, a WhatsApp `wamid`). An
+    /// error stops the send: the rest waits for a retry.
+    async fn part_sent(&self, index: usize, external_ids: &[String]) -> Result<(), SendError>;
+}
+
+/// Progress kept nowhere, for a send made outside the outbox (a test driving a sender
+/// directly, a one-off message): a retry of it starts again from the first part.
+pub struct Unrecorded;
+
+#[async_trait::async_trait]
+impl Progress for Unrecorded {
+    async fn part_sent(&self, _index: usize, _external_ids: &[String]) -> Result<(), SendError> {
+        Ok(())
+    }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use super::{Delivery, FileContent, FileToSend, Pacer, RetryPolicy, SendError, Sender};
+use super::{Delivery, FileContent, FileToSend, Pacer, Progress, RetryPolicy, SendError, Sender};
 
 /// WhatsApp's customer-service window: free-form messages only this long after the
 /// person's last message.
@@ -165,7 +165,11 @@ impl DeliveryWorker {
             tracing::warn!(outbox = claimed.id, "taking over a message whose sender stopped mid-send");
             self.metrics.delivery_takeovers.get_or_create(&Metrics::label("channel", channel.as_str())).inc();
         }
-        let result = sender.send(&delivery).await;
+        if delivery.parts_sent > 0 {
+            tracing::info!(outbox = claimed.id, parts_sent = delivery.parts_sent, "resuming after the parts sent");
+        }
+        let progress = RowProgress { db: &self.db, clock: self.clock.as_ref(), row: &claimed, channel };
+        let result = sender.send(&delivery, &progress).await;
         let done = self.clock.now();
         match result {
             Ok(sent) => {
@@ -282,7 +286,33 @@ impl DeliveryWorker {
             files,
             kind: row.kind.clone(),
             outside_window,
+            parts_sent: usize::try_from(row.parts_sent).unwrap_or(0),
         }))
+    }
+}
+
+/// The claimed row's record of the parts sent, written as each one goes through.
+struct RowProgress<'a> {
+    db: &'a DatabaseConnection,
+    clock: &'a dyn Clock,
+    row: &'a outbox::OutboxRow,
+    channel: Channel,
+}
+
+#[async_trait::async_trait]
+impl Progress for RowProgress<'_> {
+    async fn part_sent(&self, index: usize, external_ids: &[String]) -> Result<(), SendError> {
+        let parts = i32::try_from(index + 1).unwrap_or(i32::MAX);
+        let at = self.clock.now();
+        match outbox::record_parts(self.db, self.row.id, self.row.attempts, parts, self.channel, external_ids, at).await
+        {
+            Ok(true) => Ok(()),
+            // Another sender holds the row now and resumes from what is recorded.
+            Ok(false) => Err(SendError::Retry { after: None, reason: "lease lost mid-send".into() }),
+            // Unrecorded, this part would go again on the retry: better one repeated part than
+            // a message cut short.
+            Err(err) => Err(SendError::Retry { after: None, reason: format!("recording part {parts}: {err}") }),
+        }
     }
 }
 

@@ -146,6 +146,8 @@ pub async fn rewrite_unsent<C: ConnectionTrait>(
         .col_expr(outbox::Column::Payload, Expr::value(payload))
         .filter(outbox::Column::Id.eq(outbox_id))
         .filter(outbox::Column::Status.eq(PENDING))
+        // Part of it is in the chat already: another text would not continue it.
+        .filter(outbox::Column::PartsSent.eq(0))
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)

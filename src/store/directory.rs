@@ -150,6 +150,35 @@ pub async fn add_person(
     Ok(record)
 }
 
+/// Add many people in one transaction, all or none (`sigap staff import`): one commit for
+/// hundreds instead of one each.
+pub async fn add_people(
+    db: &DatabaseConnection,
+    people: &[NewPerson],
+    now: DateTime<Utc>,
+) -> Result<Vec<PersonRecord>, DirectoryError> {
+    let txn = db.begin().await?;
+    let mut orgs = std::collections::HashMap::new();
+    let mut added = Vec::with_capacity(people.len());
+    for new in people {
+        let org_id = match &new.org_code {
+            Some(code) => match orgs.get(code) {
+                Some(id) => Some(*id),
+                None => {
+                    let found =
+                        org_by_code(&txn, code).await?.ok_or_else(|| DirectoryError::UnknownOrg(code.clone()))?;
+                    orgs.insert(code.clone(), found.id);
+                    Some(found.id)
+                }
+            },
+            None => None,
+        };
+        added.push(insert_person(&txn, new, org_id, None, now).await?);
+    }
+    txn.commit().await?;
+    Ok(added)
+}
+
 /// Insert a person in the caller's transaction (`new.org_code` is ignored for `org_id`).
 pub async fn insert_person<C: ConnectionTrait>(
     txn: &C,

@@ -58,6 +58,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             sent_at: Set(None),
             last_error: Set(None),
             claimed_until: Set(None),
+            parts_sent: Set(0),
             ..Default::default()
         });
     }
@@ -161,19 +162,61 @@ pub async fn mark_sent_as(
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     finish(&txn, row.id, row.attempts, Outcome { status: SENT, sent_at: Some(at), retry_at: None, reason: note })
         .await?;
-    if !external_ids.is_empty() {
-        let rows = external_ids.iter().map(|id| outbox_sent::ActiveModel {
-            channel: Set(channel.as_str().to_owned()),
-            external_id: Set(id.clone()),
-            outbox_id: Set(row.id),
-            sent_at: Set(at),
-        });
-        outbox_sent::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([outbox_sent::Column::Channel, outbox_sent::Column::ExternalId])
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_sent(&txn, row.id, channel, external_ids, at).await?;
     txn.commit().await
+}
+
+/// Record that the first `parts` parts of row `id` went through on attempt `attempt`, with
+/// the platform's ids worth keeping for them, in one transaction. False when the row is no
+/// longer this attempt's (its lease ran out and another sender took it): the caller must
+/// stop, or both would send the rest.
+pub async fn record_parts(
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+    attempt: i32,
+    parts: i32,
+    channel: Channel,
+    external_ids: &[String],
+    at: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let updated = outbox::Entity::update_many()
+        .col_expr(outbox::Column::PartsSent, Expr::value(parts))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(SENDING))
+        .filter(outbox::Column::Attempts.eq(attempt))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    insert_sent(&txn, id, channel, external_ids, at).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn insert_sent<C: ConnectionTrait>(
+    db: &C,
+    outbox_id: i64,
+    channel: Channel,
+    external_ids: &[String],
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if external_ids.is_empty() {
+        return Ok(());
+    }
+    let rows = external_ids.iter().map(|id| outbox_sent::ActiveModel {
+        channel: Set(channel.as_str().to_owned()),
+        external_id: Set(id.clone()),
+        outbox_id: Set(outbox_id),
+        sent_at: Set(at),
+    });
+    outbox_sent::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([outbox_sent::Column::Channel, outbox_sent::Column::ExternalId])
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// Record what the platform said later about a sent row; `failed` also marks it failed, so

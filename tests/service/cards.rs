@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sigap::delivery::{Delivery, DeliveryWorker, Limits, Pacer, RetryPolicy, SendError, Sender, Sent, Step};
+use sigap::delivery::{Delivery, DeliveryWorker, Limits, Pacer, Progress, RetryPolicy, SendError, Sender, Sent, Step};
 use sigap::domain::role::Role;
 use sigap::domain::sop::{ActionKind, Target};
 use sigap::domain::ticket::Channel;
@@ -42,7 +42,7 @@ impl Sender for Phones {
         Channel::Telegram
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn send(&self, delivery: &Delivery, _progress: &dyn Progress) -> Result<Sent, SendError> {
         let mut chats = self.chats.lock().unwrap();
         let chat = chats.entry(delivery.address.clone()).or_default();
         if let Some(edit) = &delivery.message.edit {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sigap::clock::Clock;
-use sigap::delivery::{Delivery, DeliveryWorker, FileContent, RetryPolicy, SendError, Sender, Sent, Step};
+use sigap::delivery::{Delivery, DeliveryWorker, FileContent, Progress, RetryPolicy, SendError, Sender, Sent, Step};
 use sigap::domain::sop::ActionKind;
 use sigap::domain::ticket::Channel;
 use sigap::store::outbox;
@@ -41,7 +41,7 @@ impl Sender for FakeTelegram {
         Channel::Telegram
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn send(&self, delivery: &Delivery, _progress: &dyn Progress) -> Result<Sent, SendError> {
         let mut script = self.script.lock().unwrap();
         if let Some(pos) = script.iter().position(|(address, _)| *address == delivery.address) {
             let (_, result) = script.remove(pos).unwrap();

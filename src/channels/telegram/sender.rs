@@ -14,11 +14,12 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use crate::channels::callback::CallbackCodec;
-use crate::delivery::{Delivery, FileContent, SendError, Sender, Sent};
+use crate::delivery::{Delivery, FileContent, Progress, SendError, Sender, Sent};
 use crate::domain::sop::Sop;
 use crate::domain::ticket::Channel;
 
-/// Telegram's limit on a message's text, in characters.
+/// Telegram's limit on a message's text, in UTF-16 code units: Telegram counts as its
+/// clients do, so an emoji or another character beyond the BMP takes two.
 pub const MAX_TEXT: usize = 4096;
 /// Buttons per keyboard row: two fit a small phone's width with readable labels.
 const PER_ROW: usize = 2;
@@ -74,7 +75,7 @@ impl TelegramSender {
         let id: i32 = message_id
             .parse()
             .map_err(|_| SendError::Permanent { reason: format!("`{message_id}` is not a Telegram message id") })?;
-        let text = split_text(text, MAX_TEXT).into_iter().next().unwrap_or_default();
+        let text = split_utf16(text, MAX_TEXT).into_iter().next().unwrap_or_default();
         match self.call("editMessageText", &EditMessageText::new(chat, MessageId(id), text)).await {
             // Already as wanted (a retry after a lost answer): done.
             Ok(_) | Err(Refused::Api(ApiError::MessageNotModified)) => Ok(()),
@@ -163,7 +164,7 @@ impl Sender for TelegramSender {
         Channel::Telegram
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn send(&self, delivery: &Delivery, progress: &dyn Progress) -> Result<Sent, SendError> {
         let chat: i64 = delivery.address.parse().map_err(|_| SendError::Permanent {
             reason: format!("`{}` is not a Telegram chat id", delivery.address),
         })?;
@@ -172,8 +173,9 @@ impl Sender for TelegramSender {
             return self.edit(chat, message_id, &delivery.message.text).await.map(|()| Sent::default());
         }
         let keyboard = self.keyboard(delivery)?;
-        // Files first, so the buttons under the text are the last thing in the chat.
-        for file in &delivery.files {
+        // The parts, in order: files first, so the buttons under the text are the last thing
+        // in the chat; then the text in pieces. Parts an earlier attempt got through are skipped.
+        for (i, file) in delivery.files.iter().enumerate().skip(delivery.parts_sent) {
             let mut input = match &file.content {
                 FileContent::Path(path) => InputFile::file(path),
                 FileContent::Bytes(bytes) => InputFile::memory(bytes.clone()),
@@ -187,11 +189,16 @@ impl Sender for TelegramSender {
                 self.bot.send_document(chat, input).await.map(drop)
             };
             sent.map_err(classify)?;
+            progress.part_sent(i, &[]).await?;
         }
-        let chunks = split_text(&delivery.message.text, MAX_TEXT);
-        let last = chunks.len().saturating_sub(1);
+        let chunks = split_utf16(&delivery.message.text, MAX_TEXT);
+        let first = delivery.files.len();
+        let last = first + chunks.len().saturating_sub(1);
         let mut sent = Sent::default();
-        for (i, chunk) in chunks.into_iter().enumerate() {
+        for (i, chunk) in (first..).zip(chunks) {
+            if i < delivery.parts_sent {
+                continue;
+            }
             let mut payload = SendMessage::new(chat, chunk);
             if i == last {
                 payload.reply_markup = keyboard.clone();
@@ -199,12 +206,15 @@ impl Sender for TelegramSender {
             let message = self.call("sendMessage", &payload).await.map_err(SendError::from)?;
             // The message with the buttons is remembered, so SIGAP can take them away again
             // when the ticket moves on (a card retired). Ids are unique only within a chat.
+            let mut ids = Vec::new();
             if i == last
                 && !delivery.message.buttons.is_empty()
                 && let Some(id) = message.get("message_id").and_then(serde_json::Value::as_i64)
             {
-                sent.external_ids.push(crate::store::cards::telegram_id(&chat.0.to_string(), &id.to_string()));
+                ids.push(crate::store::cards::telegram_id(&chat.0.to_string(), &id.to_string()));
             }
+            progress.part_sent(i, &ids).await?;
+            sent.external_ids.extend(ids);
         }
         Ok(sent)
     }
@@ -226,15 +236,31 @@ pub fn classify(err: RequestError) -> SendError {
     }
 }
 
-/// Split `text` into pieces of at most `max` characters, at a line break where possible.
+/// Split `text` into pieces of at most `max` characters (Unicode scalar values, as Meta
+/// counts), at a line break where possible.
 pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    split_by(text, max, |_| 1)
+}
+
+/// Split `text` into pieces of at most `max` UTF-16 code units, as Telegram counts them, at a
+/// line break where possible; never inside a character.
+pub fn split_utf16(text: &str, max: usize) -> Vec<String> {
+    split_by(text, max, char::len_utf16)
+}
+
+fn split_by(text: &str, max: usize, width: fn(char) -> usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut rest = text;
-    while rest.chars().count() > max {
-        let cut = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+    while let Some(cut) = overflow(rest, max, width) {
+        // A first character wider than `max` still goes alone, or nothing would move.
+        let cut = if cut == 0 { rest.chars().next().map_or(rest.len(), char::len_utf8) } else { cut };
         let head = &rest[..cut];
         let at = head.rfind('\n').filter(|&i| i > 0).map_or(cut, |i| i + 1);
-        pieces.push(rest[..at].trim_end_matches('\n').to_owned());
+        let piece = rest[..at].trim_end_matches('\n');
+        // A run of blank lines at a cut would be an empty message, which both platforms refuse.
+        if !piece.is_empty() {
+            pieces.push(piece.to_owned());
+        }
         rest = &rest[at..];
     }
     if !rest.is_empty() || pieces.is_empty() {
@@ -243,9 +269,18 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
     pieces
 }
 
+/// The byte offset of the first character that takes `text` past `max`, if any does.
+fn overflow(text: &str, max: usize, width: fn(char) -> usize) -> Option<usize> {
+    let mut used = 0;
+    text.char_indices().find_map(|(i, c)| {
+        used += width(c);
+        (used > max).then_some(i)
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_text;
+    use super::{split_text, split_utf16};
 
     #[test]
     fn short_text_is_one_piece() {
@@ -269,5 +304,33 @@ mod tests {
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0].chars().count(), 4096);
         assert_eq!(pieces.concat(), text);
+    }
+
+    #[test]
+    fn emoji_count_twice_towards_telegrams_limit() {
+        // 2,000 emoji are 4,000 UTF-16 units: 48 more ASCII fit, the 49th does not.
+        let fits = format!("{}{}", "🙂".repeat(2000), "a".repeat(96));
+        assert_eq!(split_utf16(&fits, 4096), vec![fits.clone()]);
+        let over = format!("{fits}a");
+        let pieces = split_utf16(&over, 4096);
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces.iter().all(|p| p.encode_utf16().count() <= 4096));
+        assert_eq!(pieces.concat(), over);
+    }
+
+    #[test]
+    fn a_cut_between_emoji_never_halves_one() {
+        let text = "🇮🇩".repeat(1500);
+        let pieces = split_utf16(&text, 4096);
+        assert!(pieces.iter().all(|p| p.encode_utf16().count() <= 4096), "{:?}", pieces.len());
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(pieces[0].encode_utf16().count(), 4096);
+    }
+
+    #[test]
+    fn blank_lines_at_a_cut_make_no_empty_piece() {
+        let text = format!("{}{}{}", "a".repeat(10), "\n".repeat(30), "b".repeat(10));
+        let pieces = split_text(&text, 12);
+        assert!(pieces.iter().all(|p| !p.is_empty()), "{pieces:?}");
     }
 }

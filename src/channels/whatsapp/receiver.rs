@@ -77,6 +77,12 @@ impl WhatsAppReceiver {
                     errors.into_iter().map(|e| StatusError { code: e.code, title: e.title }).collect();
                 self.desk.delivery_status(Channel::Whatsapp, &id, &status, &errors).await
             }
+            Inbound::Message { from, .. } if !webhook::plausible_wa_id(&from) => {
+                // Stored before this check existed, or let through by it: still no one to answer.
+                let shown: String = from.chars().take(40).collect();
+                tracing::warn!(from = %shown.escape_debug(), "whatsapp message from an implausible sender skipped");
+                Ok(())
+            }
             Inbound::Message { id, from, kind, .. } => {
                 let labels = Metrics::label("channel", Channel::Whatsapp.as_str());
                 self.desk.metrics().updates_received.get_or_create(&labels).inc();
@@ -291,14 +297,16 @@ async fn deliver(State(receiver): State<Arc<WhatsAppReceiver>>, headers: HeaderM
         return StatusCode::UNAUTHORIZED;
     }
     // Read now, so that only what SIGAP can apply is stored, and to learn whose it is.
-    let events = match webhook::parse(&body) {
-        Ok(events) => events,
+    // Only whether it holds anything is kept: with a delivery of thousands of messages, its
+    // parsed events and the split below would otherwise be in memory at once.
+    let nothing = match webhook::parse(&body) {
+        Ok(events) => events.is_empty(),
         Err(err) => {
             tracing::warn!(%err, "unreadable whatsapp webhook delivery refused");
             return StatusCode::BAD_REQUEST;
         }
     };
-    if events.is_empty() {
+    if nothing {
         return StatusCode::OK;
     }
     let Some(deliveries) = split(&body) else {
@@ -339,6 +347,11 @@ fn split(body: &[u8]) -> Option<Vec<NewDelivery>> {
             };
             for message in messages.as_ref().and_then(Value::as_array).into_iter().flatten() {
                 let from = message.get("from").and_then(Value::as_str).unwrap_or_default();
+                if !webhook::plausible_wa_id(from) {
+                    let shown: String = from.chars().take(40).collect();
+                    tracing::warn!(from = %shown.escape_debug(), "whatsapp message from an implausible sender not stored");
+                    continue;
+                }
                 let mut value = base.clone();
                 value.insert("messages".into(), json!([message]));
                 if let Some(contacts) = contacts.as_ref().and_then(Value::as_array) {
@@ -380,8 +393,8 @@ impl Applier for WhatsAppReceiver {
     async fn gave_up(&self, row: i64, body: &str) {
         let Ok(events) = webhook::parse(body.as_bytes()) else { return };
         let Some((id, from)) = events.iter().find_map(|event| match event {
-            Inbound::Message { id, from, .. } => Some((id, from)),
-            Inbound::Status { .. } => None,
+            Inbound::Message { id, from, .. } if webhook::plausible_wa_id(from) => Some((id, from)),
+            Inbound::Message { .. } | Inbound::Status { .. } => None,
         }) else {
             return;
         };

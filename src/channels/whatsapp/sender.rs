@@ -14,7 +14,7 @@ use super::client::GraphClient;
 use super::error::{GraphError, PAIR_RATE_LIMIT};
 use super::settings::Templates;
 use crate::channels::telegram::sender::split_text;
-use crate::delivery::{Delivery, FileContent, FileToSend, SendError, Sender, Sent};
+use crate::delivery::{Delivery, FileContent, FileToSend, Progress, SendError, Sender, Sent};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::ticket::Channel;
 use crate::outbound::{ButtonAction, kind};
@@ -114,7 +114,7 @@ impl Sender for WhatsAppSender {
         Channel::Whatsapp
     }
 
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn send(&self, delivery: &Delivery, progress: &dyn Progress) -> Result<Sent, SendError> {
         let to: PhoneNumber = delivery
             .address
             .parse()
@@ -143,17 +143,27 @@ impl Sender for WhatsAppSender {
                 .map(|(tap, label)| Choice { id: (self.encode)(tap), title: label.clone(), description: None })
                 .collect();
             // Uploads first: a file Meta refuses must not leave half a message in the chat.
+            // A file whose part went out on an earlier attempt is not uploaded again; its
+            // request is rendered only to keep the parts where they were.
             let mut uploaded = Vec::with_capacity(delivery.files.len());
-            for file in &delivery.files {
-                uploaded.push(self.upload(file).await?);
+            for (i, file) in delivery.files.iter().enumerate() {
+                uploaded.push(if i < delivery.parts_sent {
+                    Uploaded { media_id: String::new(), inline: false, file_name: None }
+                } else {
+                    self.upload(file).await?
+                });
             }
             requests(to.wa_id(), &message.text, &choices, &uploaded, message.list_label.as_deref())
                 .map_err(|e| SendError::Permanent { reason: format!("cannot render for WhatsApp: {e}") })?
         };
         let mut sent = Sent::default();
-        for (i, request) in requests.iter().enumerate() {
+        for (i, request) in requests.iter().enumerate().skip(delivery.parts_sent) {
             match self.client.send(request).await {
-                Ok(id) => sent.external_ids.push(id),
+                Ok(id) => {
+                    let ids = [id];
+                    progress.part_sent(i, &ids).await?;
+                    sent.external_ids.extend(ids);
+                }
                 // Our record of the window can be wrong (a message to SIGAP lost, a clock
                 // skew): Meta's refusal of the first part is the last word, and a template goes.
                 Err(GraphError::ReEngagement { .. }) if i == 0 => {

@@ -182,6 +182,13 @@ fn shape(what: &str, reason: impl std::fmt::Display) -> ParseError {
     ParseError::Shape { what: what.to_owned(), reason: reason.to_string() }
 }
 
+/// Whether a message's `from` can be a person's WhatsApp id: E.164 digits without the `+`,
+/// 8 to 15 of them, not starting with 0. Anything else (`abc`, `+`, a thousand digits) is no
+/// one SIGAP could answer: a conversation recorded for it would only fail to be replied to.
+pub fn plausible_wa_id(from: &str) -> bool {
+    (8..=15).contains(&from.len()) && from.bytes().all(|b| b.is_ascii_digit()) && !from.starts_with('0')
+}
+
 /// Every message and status in a webhook delivery, in the order Meta listed them. Changes
 /// other than `messages` (group events) carry neither and are skipped.
 pub fn parse(raw_body: &[u8]) -> Result<Vec<Inbound>, ParseError> {

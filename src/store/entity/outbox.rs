@@ -23,6 +23,8 @@ pub struct Model {
     pub last_error: Option<String>,
     /// While `status` is `sending`: the claim's lease; after it another sender may take over.
     pub claimed_until: Option<DateTimeUtc>,
+    /// Parts of the message the platform has accepted; a retry resumes after them.
+    pub parts_sent: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

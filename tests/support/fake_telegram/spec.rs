@@ -2,6 +2,7 @@
 //! come from `tests/fixtures/telegram/methods.json`, a subset of the official spec cut by
 //! `generate.py` beside it (compiled in, so the tests need no file beside the repository);
 //! the limits Telegram states only in prose (text 1-4096 characters after entity parsing,
+//! counted in UTF-16 code units as Telegram does,
 //! captions up to 1024, callback_data 1-64 bytes, callback answers up to 200) are coded here,
 //! each refused with the description Telegram gives.
 
@@ -169,7 +170,8 @@ fn check_text(text: &str, body: &Value, max: usize, too_long: &str, problems: &m
     match visible(text, body.get("parse_mode").and_then(Value::as_str)) {
         Err(problem) => problems.push(problem),
         Ok(shown) if shown.trim().is_empty() => problems.push(missing("text")),
-        Ok(shown) if shown.chars().count() > max => problems.push(too_long.into()),
+        // Telegram counts UTF-16 code units: an emoji takes two.
+        Ok(shown) if shown.encode_utf16().count() > max => problems.push(too_long.into()),
         Ok(_) => {}
     }
 }
@@ -178,7 +180,7 @@ fn check_caption(item: &Value, problems: &mut Vec<String>) {
     if let Some(caption) = item.get("caption").and_then(Value::as_str) {
         match visible(caption, item.get("parse_mode").and_then(Value::as_str)) {
             Err(problem) => problems.push(problem),
-            Ok(shown) if shown.chars().count() > 1024 => {
+            Ok(shown) if shown.encode_utf16().count() > 1024 => {
                 problems.push("Bad Request: message caption is too long".into())
             }
             Ok(_) => {}

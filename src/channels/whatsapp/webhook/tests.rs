@@ -267,3 +267,16 @@ fn bodies_that_are_not_whatsapp_webhooks_are_errors() {
     );
     assert!(matches!(parse(&bad_time), Err(ParseError::Shape { .. })));
 }
+
+#[test]
+fn only_e164_digits_are_a_plausible_sender() {
+    for good in ["6281234567890", "14155550123", "31612345678"] {
+        assert!(plausible_wa_id(good), "{good}");
+    }
+    let thousand = "6".repeat(1000);
+    for bad in
+        ["abc", "+", "", "+6281234567890", "081234567890", "1234567", "6281234567890123", &thousand, "62812 3456"]
+    {
+        assert!(!plausible_wa_id(bad), "{bad}");
+    }
+}
