@@ -619,3 +619,70 @@ async fn a_report_that_says_where_and_what_is_filed_from_one_whatsapp_message() 
     assert_eq!(wa.actions(ticket.id).await, ["report", "attach", "cancel"]);
     wa.stop().await;
 }
+
+/// A row a killed process was sending when it stopped: claimed, its lease running, nothing
+/// recorded. (What a SIGKILL between Meta's answer and the commit leaves behind.)
+async fn interrupted_send(wa: &Wa, text: &str) -> i64 {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use sigap::store::entity::outbox as row;
+    let now = wa.clock.now();
+    let message = sigap::outbound::OutboundMessage::text(text.to_owned());
+    let inserted = row::ActiveModel {
+        person_id: Set(None),
+        channel: Set("whatsapp".into()),
+        address: Set(format!("+{REPORTER}")),
+        ticket_id: Set(None),
+        kind: Set("conversation".into()),
+        payload: Set(serde_json::to_string(&message).unwrap()),
+        status: Set("sending".into()),
+        attempts: Set(1),
+        available_at: Set(now),
+        created_at: Set(now),
+        sent_at: Set(None),
+        last_error: Set(None),
+        claimed_until: Set(Some(now + chrono::Duration::minutes(2))),
+        parts_sent: Set(0),
+        ..Default::default()
+    }
+    .insert(wa.desk.db())
+    .await
+    .unwrap();
+    inserted.id
+}
+
+async fn row_status(wa: &Wa, id: i64) -> String {
+    use sea_orm::EntityTrait;
+    sigap::store::entity::outbox::Entity::find_by_id(id).one(wa.desk.db()).await.unwrap().unwrap().status
+}
+
+#[tokio::test]
+async fn a_send_meta_reported_before_a_crash_is_not_sent_again_by_the_process_taking_over() {
+    let wa = start("kudus", false).await;
+    // The reporter's window is open.
+    wa.say(REPORTER, "halo").await;
+    eventually("the answer", || async { !wa.fake.delivered_to(REPORTER).is_empty() }).await;
+    let before = wa.fake.delivered_to(REPORTER).len();
+
+    let reported = interrupted_send(&wa, "Pesan yang sampai sebelum proses mati").await;
+    let unreported = interrupted_send(&wa, "Pesan yang belum jelas nasibnya").await;
+    // Meta's status of the first came back, tagged with its row and part, as SIGAP sent it.
+    let mut status = webhook::status("wamid.SENT-BEFORE-KILL", "delivered", REPORTER, &[]);
+    status["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] =
+        serde_json::json!(format!("sigap:{reported}:0"));
+    assert_eq!(wa.post(&status).await, 200);
+
+    // The lease runs out; the live process takes both rows over.
+    wa.clock.advance(chrono::Duration::minutes(5));
+    eventually("both rows settled", || async {
+        row_status(&wa, reported).await == "sent" && row_status(&wa, unreported).await == "sent"
+    })
+    .await;
+    let texts: Vec<String> = wa.fake.delivered_to(REPORTER)[before..].iter().map(|(_, b)| text_of(b)).collect();
+    assert_eq!(texts, ["Pesan yang belum jelas nasibnya"], "only the one Meta never reported goes again");
+    let row = outbox::by_external_id(wa.desk.db(), Channel::Whatsapp, "wamid.SENT-BEFORE-KILL").await.unwrap();
+    assert_eq!(row.map(|r| r.id), Some(reported));
+    // What SIGAP sends carries the tag that comes back on its statuses.
+    let tagged = wa.fake.requests().into_iter().filter(|r| r.body["biz_opaque_callback_data"].is_string()).count();
+    assert!(tagged > 0);
+    wa.stop().await;
+}

@@ -79,6 +79,7 @@ impl Helpdesk {
         external_id: &str,
         status: &str,
         errors: &[StatusError],
+        part: Option<(i64, usize)>,
     ) -> Result<(), ServiceError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
@@ -86,6 +87,14 @@ impl Helpdesk {
             return Ok(());
         }
         let labels = crate::metrics::Metrics::labels(("channel", channel.as_str()), ("status", status));
+        if let Some((outbox_id, part)) = part
+            && status != "failed"
+        {
+            // The platform has this part, whether or not its sender lived to record it: a
+            // sender taking the row over after a crash resumes after it instead of sending
+            // it again.
+            outbox::note_part_accepted(&txn, outbox_id, part, channel, external_id, now).await?;
+        }
         if status != "failed" {
             txn.commit().await?;
             self.metrics.delivery_statuses.get_or_create(&labels).inc();

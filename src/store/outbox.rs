@@ -196,6 +196,31 @@ pub async fn record_parts(
     Ok(true)
 }
 
+/// The platform reported part `part` of row `id` (its status came back tagged with them):
+/// while the row is still being sent, the parts up to it count as sent, and the part's id is
+/// recorded as any sent part's is.
+pub async fn note_part_accepted<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    part: usize,
+    channel: Channel,
+    external_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let parts = i32::try_from(part + 1).unwrap_or(i32::MAX);
+    let updated = outbox::Entity::update_many()
+        .col_expr(outbox::Column::PartsSent, Expr::value(parts))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(SENDING))
+        .filter(outbox::Column::PartsSent.lt(parts))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 1 {
+        insert_sent(db, id, channel, &[external_id.to_owned()], at).await?;
+    }
+    Ok(())
+}
+
 async fn insert_sent<C: ConnectionTrait>(
     db: &C,
     outbox_id: i64,

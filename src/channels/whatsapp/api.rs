@@ -7,7 +7,7 @@ mod build;
 mod fit;
 mod response;
 
-pub use build::{BuildError, Choice};
+pub use build::{BuildError, Choice, parse_part_tag, part_tag};
 pub use fit::{truncate, unique_titles};
 pub use response::{ErrorBody, ErrorData, ErrorEnvelope, MediaInfo, SendResponse, SentContact, SentMessage, Uploaded};
 
@@ -47,6 +47,10 @@ pub struct MessageRequest {
     pub to: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
+    /// Comes back on every status of the message (`biz_opaque_callback_data`): which outbox
+    /// row and part it was, even when SIGAP stopped before recording the send.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_opaque_callback_data: Option<String>,
     #[serde(flatten)]
     pub content: Content,
 }

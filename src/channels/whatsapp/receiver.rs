@@ -64,7 +64,7 @@ impl WhatsAppReceiver {
 
     async fn handle(&self, event: Inbound) -> Result<(), ServiceError> {
         match event {
-            Inbound::Status { id, status, errors, .. } => {
+            Inbound::Status { id, status, errors, tag, .. } => {
                 let status = match status {
                     webhook::DeliveryStatus::Sent => "sent".to_owned(),
                     webhook::DeliveryStatus::Delivered => "delivered".to_owned(),
@@ -75,7 +75,8 @@ impl WhatsAppReceiver {
                 };
                 let errors: Vec<StatusError> =
                     errors.into_iter().map(|e| StatusError { code: e.code, title: e.title }).collect();
-                self.desk.delivery_status(Channel::Whatsapp, &id, &status, &errors).await
+                let part = tag.as_deref().and_then(crate::channels::whatsapp::api::parse_part_tag);
+                self.desk.delivery_status(Channel::Whatsapp, &id, &status, &errors, part).await
             }
             Inbound::Message { from, .. } if !webhook::plausible_wa_id(&from) => {
                 // Stored before this check existed, or let through by it: still no one to answer.

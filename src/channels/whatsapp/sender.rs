@@ -82,7 +82,11 @@ impl WhatsAppSender {
                 reason: format!("131047: {why}, and no template is configured (WHATSAPP_TEMPLATE_UPDATE)"),
             });
         };
-        let id = self.client.send(&request).await.map_err(classify)?;
+        if delivery.parts_sent > 0 {
+            // Its status came back before a restart: Meta has it already.
+            return Ok(Sent { external_ids: Vec::new(), note: Some(format!("sent as template: {why}")) });
+        }
+        let id = self.client.send(&request.tagged(delivery.outbox_id, 0)).await.map_err(classify)?;
         Ok(Sent { external_ids: vec![id], note: Some(format!("sent as template: {why}")) })
     }
 
@@ -157,8 +161,9 @@ impl Sender for WhatsAppSender {
                 .map_err(|e| SendError::Permanent { reason: format!("cannot render for WhatsApp: {e}") })?
         };
         let mut sent = Sent::default();
-        for (i, request) in requests.iter().enumerate().skip(delivery.parts_sent) {
-            match self.client.send(request).await {
+        for (i, request) in requests.into_iter().enumerate().skip(delivery.parts_sent) {
+            let request = request.tagged(delivery.outbox_id, i);
+            match self.client.send(&request).await {
                 Ok(id) => {
                     let ids = [id];
                     progress.part_sent(i, &ids).await?;

@@ -136,6 +136,8 @@ struct Status {
     recipient_id: String,
     #[serde(default)]
     errors: Vec<ErrorItem>,
+    #[serde(default)]
+    biz_opaque_callback_data: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +215,7 @@ pub fn parse(raw_body: &[u8]) -> Result<Vec<Inbound>, ParseError> {
                 errors: status.errors.into_iter().map(WebhookError::from).collect(),
                 recipient_id: status.recipient_id,
                 id: status.id,
+                tag: status.biz_opaque_callback_data,
             });
         }
     }

@@ -42,8 +42,15 @@ impl MessageRequest {
             recipient_type: "individual",
             to: to.trim_start_matches('+').to_owned(),
             context: None,
+            biz_opaque_callback_data: None,
             content,
         }
+    }
+
+    /// Tag the message as part `part` of outbox row `outbox_id` (see [`part_tag`]).
+    pub fn tagged(mut self, outbox_id: i64, part: usize) -> Self {
+        self.biz_opaque_callback_data = Some(part_tag(outbox_id, part));
+        self
     }
 
     /// A text message; the body is cut to [`MAX_TEXT`] (split longer texts first).
@@ -170,4 +177,16 @@ fn fitted_titles(what: &'static str, choices: &[Choice], max: usize) -> Result<V
         return Err(BuildError::Empty { what });
     }
     Ok(unique_titles(choices.iter().map(|c| c.title.as_str()), max))
+}
+
+/// The tag a sent message carries back on its statuses.
+pub fn part_tag(outbox_id: i64, part: usize) -> String {
+    format!("sigap:{outbox_id}:{part}")
+}
+
+/// The outbox row and part a status's tag names, if it is one of SIGAP's.
+pub fn parse_part_tag(tag: &str) -> Option<(i64, usize)> {
+    let rest = tag.strip_prefix("sigap:")?;
+    let (id, part) = rest.split_once(':')?;
+    Some((id.parse().ok()?, part.parse().ok()?))
 }

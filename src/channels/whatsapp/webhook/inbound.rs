@@ -26,6 +26,8 @@ pub enum Inbound {
         timestamp: i64,
         /// Why it failed, when `status` is `Failed`.
         errors: Vec<WebhookError>,
+        /// What SIGAP tagged the message with when it sent it (`biz_opaque_callback_data`).
+        tag: Option<String>,
     },
 }
 

@@ -244,7 +244,7 @@ fn a_failed_status_keeps_its_errors() {
     assert!(
         matches!(&events[0], Inbound::Status { status: DeliveryStatus::Delivered, errors, .. } if errors.is_empty())
     );
-    let Inbound::Status { id, status, recipient_id, timestamp, errors } = &events[1] else { panic!("{events:?}") };
+    let Inbound::Status { id, status, recipient_id, timestamp, errors, .. } = &events[1] else { panic!("{events:?}") };
     assert_eq!(
         (id.as_str(), status, recipient_id.as_str(), *timestamp),
         ("wamid.B", &DeliveryStatus::Failed, "6281234567890", 1_750_000_002)
