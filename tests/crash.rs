@@ -140,6 +140,8 @@ async fn whatsapp_deliveries_answered_before_a_kill_all_take_effect_after_the_re
     };
     let mut child = serve(0);
     crowd::until_ready(&http, port).await;
+    // Meta posts each message's statuses back, tagged as SIGAP sent it.
+    graph.post_statuses_to(&format!("http://127.0.0.1:{port}/webhook/whatsapp"), crowd::WA_SECRET);
 
     let newcomers: Vec<String> = (0..NEWCOMERS).map(|i| format!("62815{:08}", 20_000_000 + i)).collect();
     let mut posts = tokio::task::JoinSet::new();
@@ -180,14 +182,98 @@ async fn whatsapp_deliveries_answered_before_a_kill_all_take_effect_after_the_re
     // the kill was taken over (it may have arrived twice, and its row says so).
     let taken_over: Vec<String> =
         outbox::taken_over(&db, 1000).await.unwrap().into_iter().map(|row| row.address).collect();
+    let mut repeated = 0;
     for number in &newcomers {
         let sent = graph.sent_to(number).len();
         let may_repeat = taken_over.iter().any(|a| a.trim_start_matches('+') == number);
         assert!(sent == 1 || (sent == 2 && may_repeat), "{number} got {sent} messages");
+        repeated += usize::from(sent == 2);
     }
+    println!("{repeated} of {NEWCOMERS} newcomers asked twice after the kill ({} rows taken over)", taken_over.len());
     let inbox_db = store::inbox::open(&url, &db).await.unwrap();
     assert_eq!(store::inbox::depth(&inbox_db).await.unwrap(), 0);
     assert!(store::inbox::parked(&inbox_db, 10).await.unwrap().is_empty());
     assert!(graph.violations().is_empty(), "{:?}", graph.violations());
     println!("{NEWCOMERS} deliveries answered; {applied_before} applied before the kill, the rest after the restart");
+}
+
+/// Kill the service while it is sending: 300 newcomers write, and the process dies once a
+/// third of them have been answered. The rows it was sending are taken over after the
+/// restart. With Meta's statuses coming back tagged, a part Meta reported is not sent again;
+/// without them, whatever was in flight may arrive twice. Returns (repeated, taken over).
+async fn kill_mid_send(statuses: bool) -> (usize, usize) {
+    let (url, _db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let graph = FakeGraph::start(crowd::WA_TOKEN, fake_graph::webhook::PHONE_NUMBER_ID).await;
+    let port = crowd::free_port();
+    let bin = Path::new(env!("CARGO_BIN_EXE_sigap"));
+    let http = reqwest::Client::new();
+    let graph_at = (graph.api_url(), fake_graph::webhook::PHONE_NUMBER_ID);
+    let lease = [("SIGAP_OUTBOX_LEASE_SECS", "2".to_owned())];
+    let serve = |run: usize| {
+        let log = data.path().join(format!("serve-{run}.log"));
+        crowd::serve_whatsapp(bin, &url, data.path(), (&graph_at.0, graph_at.1), port, &log, &lease)
+    };
+    let mut child = serve(0);
+    crowd::until_ready(&http, port).await;
+    if statuses {
+        graph.post_statuses_to(&format!("http://127.0.0.1:{port}/webhook/whatsapp"), crowd::WA_SECRET);
+    }
+    let newcomers: Vec<String> = (0..NEWCOMERS).map(|i| format!("62817{:08}", 40_000_000 + i)).collect();
+    let mut posts = tokio::task::JoinSet::new();
+    for (i, from) in newcomers.iter().enumerate() {
+        let request =
+            crowd::whatsapp_text(&http, port, from, &format!("wamid.MID{i:06}"), "Internet di balai desa mati");
+        posts.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+    }
+    while let Some(answer) = posts.join_next().await {
+        assert_eq!(answer.unwrap().unwrap(), 200);
+    }
+    let sends = || graph.requests().iter().filter(|r| r.path.ends_with("/messages") && r.status == 200).count();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sends() < NEWCOMERS / 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let db = store::connect(&url).await.unwrap();
+
+    let child = serve(1);
+    crowd::until_ready(&http, port).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let waiting = outbox::backlog(&db).await.unwrap().0;
+        let answered = newcomers.iter().filter(|n| !graph.sent_to(n).is_empty()).count();
+        if waiting == 0 && answered == NEWCOMERS {
+            break;
+        }
+        assert!(Instant::now() < deadline, "stuck: {waiting} waiting, {answered} answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    crowd::stop(child);
+    let taken_over: Vec<String> =
+        outbox::taken_over(&db, 1000).await.unwrap().into_iter().map(|row| row.address).collect();
+    let mut repeated = 0;
+    for number in &newcomers {
+        let sent = graph.sent_to(number).len();
+        let may_repeat = taken_over.iter().any(|a| a.trim_start_matches('+') == number);
+        assert!(sent == 1 || (sent == 2 && may_repeat), "{number} got {sent} messages");
+        repeated += usize::from(sent == 2);
+    }
+    assert!(graph.violations().is_empty(), "{:?}", graph.violations());
+    (repeated, taken_over.len())
+}
+
+#[tokio::test]
+async fn a_kill_mid_send_repeats_only_what_meta_had_not_reported() {
+    let (with, taken_with) = kill_mid_send(true).await;
+    let (without, taken_without) = kill_mid_send(false).await;
+    // Each run asserts that every repeat was a row taken over. How many repeat depends on
+    // where the kill falls, so the comparison is printed (BENCHMARKS), not asserted; the
+    // mechanism itself is pinned in whatsapp_flows (a reported part is not sent again).
+    assert!(with <= taken_with && without <= taken_without);
+    println!(
+        "kill mid-send, {NEWCOMERS} newcomers: with tagged statuses {with} repeated ({taken_with} rows taken over); \
+         without statuses {without} repeated ({taken_without} rows taken over)"
+    );
 }

@@ -88,6 +88,8 @@ struct State {
     violations: Vec<String>,
     /// Message ids marked read, in order.
     read: Vec<String>,
+    /// Where Meta posts statuses (the app's webhook URL and secret), once set.
+    status_webhook: Option<(String, String)>,
 }
 
 impl State {
@@ -138,6 +140,13 @@ impl FakeGraph {
         let fake = FakeGraph { shared };
         tokio::spawn(server::serve(listener, fake.clone()));
         fake
+    }
+
+    /// Post a `sent` status of every accepted message to `url`, signed with `app_secret`,
+    /// carrying the message's `biz_opaque_callback_data` as Meta does, a moment after the
+    /// send's answer (Meta promises no order between the two).
+    pub fn post_statuses_to(&self, url: &str, app_secret: &str) {
+        self.state().status_webhook = Some((url.to_owned(), app_secret.to_owned()));
     }
 
     /// What `WHATSAPP_API_URL` takes.

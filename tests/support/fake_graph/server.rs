@@ -151,6 +151,26 @@ async fn send(
         "contacts": [{ "input": body["to"], "wa_id": to_digits }],
         "messages": [message],
     });
+    let status_webhook = fake.state().status_webhook.clone();
+    if let Some((url, secret)) = status_webhook {
+        let mut status = super::webhook::status(&wamid, "sent", &to_digits, &[]);
+        if let Some(tag) = body.get("biz_opaque_callback_data") {
+            status["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = tag.clone();
+        }
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let bytes = serde_json::to_vec(&status).unwrap();
+            let signature = super::webhook::sign(&secret, &bytes);
+            // The service may be down (killed): Meta would retry later; this fake does not.
+            let _ = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .header("X-Hub-Signature-256", signature)
+                .body(bytes)
+                .send()
+                .await;
+        });
+    }
     (to, body, 200, answer)
 }
 
