@@ -14,6 +14,7 @@ mod m20261123_000007_complaints;
 mod m20261124_000001_inbox;
 mod m20261124_000002_papers;
 mod m20261130_000004_cards;
+mod m20261130_000006_flat_cost;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_complaints::Migration),
             Box::new(m20261124_000002_papers::Migration),
             Box::new(m20261130_000004_cards::Migration),
+            Box::new(m20261130_000006_flat_cost::Migration),
         ]
     }
 }
