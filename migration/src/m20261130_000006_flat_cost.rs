@@ -1,7 +1,8 @@
 //! Cost that follows the work waiting, not the history. `tickets.next_sla_at` is when the SLA
 //! worker must look at a ticket next (null once nothing can become due: closed, or no clock
 //! running), so a pass reads only what is due; open tickets of an existing database are due
-//! at once, and the first pass sets their real time. The outbox gets an index on its ticket
+//! at once, and the first pass sets their real time. The outbox's per-chat index is led by
+//! the status, so the delivery scan reads only unsent rows, and an index on its ticket
 //! (the live cards of a ticket are read on every action), and processed inbound ids one on
 //! their age, so retention deletes them without walking the table.
 
@@ -28,6 +29,9 @@ enum Tickets {
 enum Outbox {
     Table,
     TicketId,
+    Status,
+    Channel,
+    Address,
 }
 
 #[derive(DeriveIden)]
@@ -82,6 +86,20 @@ impl MigrationTrait for Migration {
                 Index::create().name("idx_tickets_next_sla").table(Tickets::Table).col(Tickets::NextSlaAt).take(),
             )
             .await?;
+        // The chat index led by the chat let the delivery scan walk every row of a channel;
+        // led by the status, its unsent range holds only the rows waiting.
+        manager.drop_index(Index::drop().name("idx_outbox_chat").table(Outbox::Table).to_owned()).await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_outbox_unsent_chat")
+                    .table(Outbox::Table)
+                    .col(Outbox::Status)
+                    .col(Outbox::Channel)
+                    .col(Outbox::Address)
+                    .take(),
+            )
+            .await?;
         manager
             .create_index(Index::create().name("idx_outbox_ticket").table(Outbox::Table).col(Outbox::TicketId).take())
             .await?;
@@ -101,10 +119,22 @@ impl MigrationTrait for Migration {
         for (name, table) in [
             ("idx_inbound_updates_received", InboundUpdates::Table.into_iden()),
             ("idx_outbox_ticket", Outbox::Table.into_iden()),
+            ("idx_outbox_unsent_chat", Outbox::Table.into_iden()),
             ("idx_tickets_next_sla", Tickets::Table.into_iden()),
         ] {
             manager.drop_index(Index::drop().name(name).table(table).to_owned()).await?;
         }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_outbox_chat")
+                    .table(Outbox::Table)
+                    .col(Outbox::Channel)
+                    .col(Outbox::Address)
+                    .col(Outbox::Status)
+                    .take(),
+            )
+            .await?;
         manager.alter_table(Table::alter().table(Tickets::Table).drop_column(Tickets::NextSlaAt).take()).await
     }
 }

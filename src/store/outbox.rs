@@ -85,9 +85,9 @@ impl OutboxRow {
 /// earlier one, so a chat reads its messages in order even across retries.
 ///
 /// Runs once per message sent and every idle tick of each lane, so its cost must follow the
-/// rows waiting, not the rows ever sent: two queries, each a range of the status-led
-/// `idx_outbox_pending` (an OR of the two would walk every row of the channel), and the order
-/// check bounded to a chat's unsent rows by `idx_outbox_chat`. `tests/service/plans.rs` pins
+/// rows waiting, not the rows ever sent: two queries, each a range of a status-led index
+/// (an OR of the two would walk every row of the channel), and the order check bounded to a
+/// chat's unsent rows by `idx_outbox_unsent_chat`. `tests/service/plans.rs` pins
 /// these plans on both databases.
 pub async fn deliverable<C: ConnectionTrait>(
     db: &C,

@@ -38,6 +38,34 @@ pub async fn insert<C: ConnectionTrait>(txn: &C, row: ticket::ActiveModel) -> Re
     row.insert(txn).await
 }
 
+/// Insert many tickets at once (an import, a benchmark's history), returning their ids in
+/// order. At most a thousand at a time keeps a statement under SQLite's limit on variables.
+pub async fn insert_many<C: ConnectionTrait>(
+    txn: &C,
+    rows: Vec<ticket::ActiveModel>,
+) -> Result<Vec<i64>, sea_orm::DbErr> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<ticket::ActiveModel> = rows.by_ref().take(1_000).collect();
+        ids.extend(ticket::Entity::insert_many(chunk).exec_with_returning_keys(txn).await?);
+    }
+    Ok(ids)
+}
+
+/// Append many events at once, a thousand at a time (see [`insert_many`]).
+pub async fn append_events<C: ConnectionTrait>(
+    txn: &C,
+    events: Vec<ticket_event::ActiveModel>,
+) -> Result<(), sea_orm::DbErr> {
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let chunk: Vec<ticket_event::ActiveModel> = events.by_ref().take(1_000).collect();
+        ticket_event::Entity::insert_many(chunk).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
 pub async fn by_number<C: ConnectionTrait>(db: &C, number: TicketNumber) -> Result<Option<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find().filter(ticket::Column::Number.eq(number.to_string())).one(db).await
 }
