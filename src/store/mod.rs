@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod inbox;
 pub mod outbox;
 pub mod people;
+pub mod retention;
 pub mod sla;
 pub mod survey;
 pub mod tickets;

@@ -19,6 +19,7 @@ mod press;
 mod press_checks;
 mod records;
 mod refusals;
+mod retention;
 mod sla;
 mod sla_due;
 mod storage;
