@@ -257,6 +257,26 @@ pub async fn search<C: ConnectionTrait>(db: &C, text: &str, limit: u64) -> Resul
     query.all(db).await
 }
 
+/// Tickets received in `[from, to)` after ticket id `after`, by id, at most `limit`: a page
+/// of a period's log. Read in id order (ids follow the time of receipt), so each page goes on
+/// along the primary key from where the last one stopped.
+pub async fn received_page<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::Id.gt(after))
+        .filter(ticket::Column::CreatedAt.gte(from))
+        .filter(ticket::Column::CreatedAt.lt(to))
+        .order_by_asc(ticket::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// Tickets received in `[from, to)`, oldest first.
 pub async fn received_between<C: ConnectionTrait>(
     db: &C,
