@@ -218,7 +218,7 @@ async fn history(db: &DatabaseConnection, size: u32, now: DateTime<Utc>) -> anyh
         .await?
         .map_or(reporter, |p| p.id);
     let org = directory::org_by_code(db, "DINKES").await?.map(|o| o.id);
-    let path: [(&str, &str, Option<&str>, &str, i64, &str); 6] = [
+    let path: [Walked; 6] = [
         ("report", "reporter", None, "terima", reporter, "Internet di ruang rapat mati sejak pagi"),
         ("forward", "helpdesk", Some("terima"), "prioritas", helpdesk, ""),
         ("field_visit", "kasi", Some("prioritas"), "perbaikan_lapangan", kasi, ""),
@@ -312,6 +312,9 @@ async fn history(db: &DatabaseConnection, size: u32, now: DateTime<Utc>) -> anyh
     }
     Ok(())
 }
+
+/// One step of a walked ticket: action, actor's role, from step, to step, actor, note.
+type Walked<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, i64, &'a str);
 
 /// Run the CLI with `args` on the database; its wall time in seconds and peak RSS in KiB.
 fn timed(bin: &Path, url: &str, data: &Path, args: &[&str]) -> anyhow::Result<(f64, u64)> {
