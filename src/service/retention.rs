@@ -36,7 +36,7 @@ impl Retention {
             desk,
             keep: chrono::Duration::days(keep_days.into()),
             interval: Duration::from_secs(3600),
-            pause: Duration::from_millis(50),
+            pause: Duration::from_millis(10),
         }
     }
 
@@ -46,12 +46,17 @@ impl Retention {
         let before = now - self.keep;
         let db = self.desk.db();
         let mut pruned = Pruned::default();
+        let mut cursor = None;
+        let mut outbox_left = true;
         loop {
-            let outbox = retention::prune_sent(db, before, BATCH).await?;
+            if outbox_left {
+                let (outbox, next) = retention::prune_sent(db, before, cursor, BATCH).await?;
+                pruned.outbox += outbox;
+                (cursor, outbox_left) = (next, next.is_some());
+            }
             let inbound = retention::prune_inbound(db, before, BATCH).await?;
-            pruned.outbox += outbox;
             pruned.inbound += inbound;
-            if outbox < BATCH && inbound < BATCH {
+            if !outbox_left && inbound < BATCH {
                 break;
             }
             tokio::time::sleep(self.pause).await;

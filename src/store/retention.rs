@@ -16,23 +16,35 @@ use super::entity::{inbound_update, outbox, outbox_sent, retired_card, ticket};
 use super::outbox::{SENT, TAKEN_OVER};
 use crate::domain::ticket::TicketStatus;
 
-/// Delete up to `batch` sent outbox rows that became due before `before`; returns how many.
+/// Where a run of [`prune_sent`] goes on from: the time of the last row it deleted. The rows
+/// kept (open tickets', repeated ones) are then passed over once per run, not once per
+/// batch. Rows of that very time beyond a batch wait for the next run.
+pub type Cursor = DateTime<Utc>;
+
+/// Delete up to `batch` sent outbox rows that became due before `before`, after `from`;
+/// returns how many, and where the next batch goes on from (`None` when none is left).
 pub async fn prune_sent<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     before: DateTime<Utc>,
+    from: Option<Cursor>,
     batch: u64,
-) -> Result<u64, sea_orm::DbErr> {
+) -> Result<(u64, Option<Cursor>), sea_orm::DbErr> {
     let open = Query::select()
         .column(ticket::Column::Id)
         .from(ticket::Entity)
         .and_where(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
         .to_owned();
-    let ids: Vec<i64> = outbox::Entity::find()
+    let mut query = outbox::Entity::find()
         .select_only()
+        .column(outbox::Column::AvailableAt)
         .column(outbox::Column::Id)
         // Through the status-led index: the sent range, oldest first.
         .filter(outbox::Column::Status.eq(SENT))
-        .filter(outbox::Column::AvailableAt.lt(before))
+        .filter(outbox::Column::AvailableAt.lt(before));
+    if let Some(at) = from {
+        query = query.filter(outbox::Column::AvailableAt.gt(at));
+    }
+    let found: Vec<(DateTime<Utc>, i64)> = query
         .filter(Condition::any().add(outbox::Column::SentAt.is_null()).add(outbox::Column::SentAt.lt(before)))
         .filter(
             Condition::any()
@@ -49,15 +61,14 @@ pub async fn prune_sent<C: ConnectionTrait + TransactionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
+    let Some(&(last, _)) = found.last() else { return Ok((0, None)) };
+    let ids: Vec<i64> = found.into_iter().map(|(_, id)| id).collect();
     let txn = db.begin().await?;
     outbox_sent::Entity::delete_many().filter(outbox_sent::Column::OutboxId.is_in(ids.clone())).exec(&txn).await?;
     retired_card::Entity::delete_many().filter(retired_card::Column::OutboxId.is_in(ids.clone())).exec(&txn).await?;
     let deleted = outbox::Entity::delete_many().filter(outbox::Column::Id.is_in(ids)).exec(&txn).await?;
     txn.commit().await?;
-    Ok(deleted.rows_affected)
+    Ok((deleted.rows_affected, Some(last)))
 }
 
 /// Delete up to `batch` processed inbound update ids received before `before`; returns how
