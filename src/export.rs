@@ -26,6 +26,11 @@ pub struct Table {
 
 /// One row per ticket; after the ticket's own columns, four per SOP step.
 pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) -> Table {
+    Table { headers: log_headers(step_names, locale), rows: log_rows(log, locale, tz) }
+}
+
+/// The log's column headers in `locale`.
+pub fn log_headers(step_names: &[String], locale: &str) -> Vec<String> {
     let col = |key: &str| t!(format!("report.col_{key}"), locale = locale).into_owned();
     let mut headers: Vec<String> = [
         "number",
@@ -51,11 +56,15 @@ pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) ->
             headers.push(t!(format!("report.col_{key}"), locale = locale, step = name).into_owned());
         }
     }
+    headers
+}
+
+/// The cells of `log`'s rows, in the order of [`log_headers`].
+pub fn log_rows(log: &[LogRow], locale: &str, tz: Tz) -> Vec<Vec<Cell>> {
     let yes_no = |b: bool| Cell::Text(t!(if b { "report.yes" } else { "report.no" }, locale = locale).into_owned());
     let time =
         |at: chrono::DateTime<chrono::Utc>| Cell::Text(at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
-    let rows = log
-        .iter()
+    log.iter()
         .map(|row| {
             let mut cells = vec![
                 Cell::Text(row.number.clone()),
@@ -82,25 +91,15 @@ pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) ->
             }
             cells
         })
-        .collect();
-    Table { headers, rows }
+        .collect()
 }
 
 /// The table as CSV. Text cells that a spreadsheet would take for a formula are written as
 /// text (see [`csv_text`]); numbers stay numbers.
 pub fn write_csv(table: &Table, out: impl Write) -> Result<(), csv::Error> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(&table.headers)?;
-    for row in &table.rows {
-        writer.write_record(row.iter().map(|cell| match cell {
-            Cell::Text(text) => csv_text(text).into_owned(),
-            Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
-            Cell::Number(n) => n.to_string(),
-            Cell::Empty => String::new(),
-        }))?;
-    }
-    writer.flush()?;
-    Ok(())
+    let mut writer = CsvLog::new(out, &table.headers)?;
+    writer.write(&table.rows)?;
+    writer.finish()
 }
 
 /// A text cell as a spreadsheet opens it as text: one that begins with `=`, `+`, `-`, `@`, a
@@ -116,31 +115,87 @@ pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn write_xlsx(table: &Table, sheet_name: &str, path: &Path) -> Result<(), rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name)?;
-    let bold = Format::new().set_bold().set_text_wrap();
-    for (c, header) in table.headers.iter().enumerate() {
-        let c = u16::try_from(c).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(0, c, header, &bold)?;
-        sheet.set_column_width(c, 18)?;
+    let mut writer = XlsxLog::new(sheet_name, &table.headers)?;
+    writer.write(&table.rows)?;
+    writer.save(path)
+}
+
+/// A CSV file written as the rows come: nothing but the current row is held.
+pub struct CsvLog<W: Write> {
+    writer: csv::Writer<W>,
+}
+
+impl<W: Write> CsvLog<W> {
+    pub fn new(out: W, headers: &[String]) -> Result<Self, csv::Error> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(headers)?;
+        Ok(CsvLog { writer })
     }
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
-        for (c, cell) in row.iter().enumerate() {
-            let c = u16::try_from(c).unwrap_or(u16::MAX);
-            match cell {
-                Cell::Text(text) => {
-                    sheet.write_string(r, c, text)?;
-                }
-                Cell::Number(n) => {
-                    sheet.write_number(r, c, *n)?;
-                }
-                Cell::Empty => {}
-            }
+
+    pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), csv::Error> {
+        for row in rows {
+            self.writer.write_record(row.iter().map(|cell| match cell {
+                Cell::Text(text) => csv_text(text).into_owned(),
+                Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
+                Cell::Number(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            }))?;
         }
+        Ok(())
     }
-    sheet.set_freeze_panes(1, 1)?;
-    workbook.save(path)
+
+    pub fn finish(mut self) -> Result<(), csv::Error> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
+/// An XLSX workbook written as the rows come: the sheet is in rust_xlsxwriter's constant
+/// memory mode, which moves each finished row to a temporary file, so a year's log takes
+/// the memory of one row.
+pub struct XlsxLog {
+    workbook: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+impl XlsxLog {
+    pub fn new(sheet_name: &str, headers: &[String]) -> Result<Self, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(sheet_name)?;
+        let bold = Format::new().set_bold().set_text_wrap();
+        for (c, header) in headers.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            sheet.write_string_with_format(0, c, header, &bold)?;
+            sheet.set_column_width(c, 18)?;
+        }
+        sheet.set_freeze_panes(1, 1)?;
+        Ok(XlsxLog { workbook, next_row: 1 })
+    }
+
+    pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for row in rows {
+            let r = self.next_row;
+            for (c, cell) in row.iter().enumerate() {
+                let c = u16::try_from(c).unwrap_or(u16::MAX);
+                match cell {
+                    Cell::Text(text) => {
+                        sheet.write_string(r, c, text)?;
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, *n)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+            self.next_row = self.next_row.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    pub fn save(mut self, path: &Path) -> Result<(), rust_xlsxwriter::XlsxError> {
+        self.workbook.save(path)
+    }
 }

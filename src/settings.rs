@@ -58,6 +58,10 @@ pub struct Settings {
     /// `SIGAP_COMPLAINT_ANSWER_DAYS`: working days to answer a complaint about the service
     /// before it goes to the head of office.
     pub complaint_answer_days: u32,
+    /// `SIGAP_KEEP_SENT_DAYS`: days sent messages and processed update ids are kept (for
+    /// de-duplication and the admin's recent views) before they are deleted. WhatsApp retries
+    /// a delivery for up to 7 days.
+    pub keep_sent_days: u32,
     /// `SIGAP_PIN_CPU`: keep the process on one CPU (see [`crate::affinity`]).
     pub pin_cpu: crate::affinity::PinCpu,
     /// `WHATSAPP_*`: the Cloud API; off when none is set.
@@ -140,6 +144,15 @@ impl Settings {
             office_phone: get("SIGAP_OFFICE_PHONE"),
             office_logo: get("SIGAP_OFFICE_LOGO").map(PathBuf::from),
             complaint_answer_days: number(&get, "SIGAP_COMPLAINT_ANSWER_DAYS", 1)?,
+            keep_sent_days: match number(&get, "SIGAP_KEEP_SENT_DAYS", 14)? {
+                days if days >= 8 => days,
+                days => {
+                    return Err(SettingsError::Invalid {
+                        name: "SIGAP_KEEP_SENT_DAYS",
+                        reason: format!("`{days}`: at least 8 (WhatsApp retries a delivery for up to 7 days)"),
+                    });
+                }
+            },
             pin_cpu: match get("SIGAP_PIN_CPU") {
                 Some(raw) => raw.parse().map_err(|reason| SettingsError::Invalid { name: "SIGAP_PIN_CPU", reason })?,
                 None => crate::affinity::PinCpu::Auto,

@@ -24,7 +24,7 @@ use crate::config;
 use crate::delivery::{DeliveryWorker, Pacer, Sender};
 use crate::inbox::{Inbox, InboxWorker};
 use crate::metrics::Metrics;
-use crate::service::{Helpdesk, SlaWorker};
+use crate::service::{Helpdesk, Retention, SlaWorker};
 use crate::settings::Settings;
 use crate::store;
 
@@ -36,6 +36,7 @@ pub struct Application {
     telegram: Option<TelegramMode>,
     whatsapp_inbox: Option<InboxWorker<WhatsAppReceiver>>,
     alerts_inbox: Option<InboxWorker<AlertReceiver>>,
+    keep_sent_days: u32,
 }
 
 /// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
@@ -207,7 +208,8 @@ impl Application {
             }
             None => None,
         };
-        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox, alerts_inbox })
+        let keep_sent_days = settings.keep_sent_days;
+        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox, alerts_inbox, keep_sent_days })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -246,6 +248,7 @@ impl Application {
         }
         // Every replica runs one; the lease lets only one of them work at a time.
         workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));
+        workers.push(tokio::spawn(Retention::new(self.desk.clone(), self.keep_sent_days).run_until(stopped.clone())));
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         let _ = stop.send(true);
         for worker in workers {

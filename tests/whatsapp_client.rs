@@ -87,7 +87,9 @@ async fn a_text_reaches_the_recipient_as_the_spec_shapes_it() {
     assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0],
+        // The tag comes back on the message's statuses: outbox row 1, part 0.
         json!({ "messaging_product": "whatsapp", "recipient_type": "individual", "to": REPORTER, "type": "text",
+                "biz_opaque_callback_data": "sigap:1:0",
                 "text": { "body": "Tiket GJ-2026-000123 diterima.", "preview_url": false } })
     );
     assert_eq!(sender.channel(), Channel::Whatsapp);

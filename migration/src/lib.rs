@@ -15,6 +15,7 @@ mod m20261124_000001_inbox;
 mod m20261124_000002_papers;
 mod m20261130_000004_cards;
 mod m20261130_000005_outbox_parts;
+mod m20261130_000006_flat_cost;
 mod m20261130_000007_incidents;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_papers::Migration),
             Box::new(m20261130_000004_cards::Migration),
             Box::new(m20261130_000005_outbox_parts::Migration),
+            Box::new(m20261130_000006_flat_cost::Migration),
             Box::new(m20261130_000007_incidents::Migration),
         ]
     }

@@ -84,32 +84,58 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
             }
             let db = connect(settings).await?;
             let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
-            let log = desk.complaint_log(from, to).await.map_err(|e| CliError::new(locale, e))?;
             let steps: Vec<String> = desk.sop().sop.steps.iter().map(|s| s.display_name(locale).to_owned()).collect();
-            let table = export::log_table(&log, &steps, locale, desk.sop().calendar.timezone());
-            if log.is_empty() {
-                eprintln!("{}", t!("report.log_empty", locale = locale, from = from, to = to));
-            }
-            match (format, out) {
+            let headers = export::log_headers(&steps, locale);
+            let tz = desk.sop().calendar.timezone();
+            let mut pages = desk.complaint_log_pages(from, to).map_err(|e| CliError::new(locale, e))?;
+            // Written a page at a time: a year of tickets never sits in memory at once.
+            let mut count = 0;
+            let written = match (format, out) {
                 (Format::Csv, None) => {
                     // On a terminal the log is read, not stored: people's text in it prints inert.
-                    let table =
-                        if std::io::IsTerminal::is_terminal(&std::io::stdout()) { inert_table(table) } else { table };
-                    export::write_csv(&table, std::io::stdout().lock()).map_err(|e| CliError::new(locale, e))?
+                    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+                    let mut csv = export::CsvLog::new(std::io::stdout().lock(), &headers)
+                        .map_err(|e| CliError::new(locale, e))?;
+                    while let Some(page) = pages.next().await.map_err(|e| CliError::new(locale, e))? {
+                        count += page.len();
+                        let rows = export::log_rows(&page, locale, tz);
+                        let rows = if terminal { inert_rows(rows) } else { rows };
+                        csv.write(&rows).map_err(|e| CliError::new(locale, e))?;
+                    }
+                    csv.finish().map_err(|e| CliError::new(locale, e))?;
+                    None
                 }
                 (Format::Csv, Some(path)) => {
                     let file = std::fs::File::create(&path)
                         .map_err(|e| CliError::new(locale, format!("{}: {e}", path.display())))?;
-                    export::write_csv(&table, file).map_err(|e| CliError::new(locale, e))?;
-                    println!("{}", t!("report.written", locale = locale, count = log.len(), path = path.display()));
+                    let mut csv = export::CsvLog::new(std::io::BufWriter::new(file), &headers)
+                        .map_err(|e| CliError::new(locale, e))?;
+                    while let Some(page) = pages.next().await.map_err(|e| CliError::new(locale, e))? {
+                        count += page.len();
+                        csv.write(&export::log_rows(&page, locale, tz)).map_err(|e| CliError::new(locale, e))?;
+                    }
+                    csv.finish().map_err(|e| CliError::new(locale, e))?;
+                    Some(path)
                 }
                 (Format::Xlsx, Some(path)) => {
+                    let failed =
+                        |e: rust_xlsxwriter::XlsxError| CliError::new(locale, format!("{}: {e}", path.display()));
                     let sheet = t!("report.sheet_log", locale = locale);
-                    export::write_xlsx(&table, &sheet, &path)
-                        .map_err(|e| CliError::new(locale, format!("{}: {e}", path.display())))?;
-                    println!("{}", t!("report.written", locale = locale, count = log.len(), path = path.display()));
+                    let mut xlsx = export::XlsxLog::new(&sheet, &headers).map_err(failed)?;
+                    while let Some(page) = pages.next().await.map_err(|e| CliError::new(locale, e))? {
+                        count += page.len();
+                        xlsx.write(&export::log_rows(&page, locale, tz)).map_err(failed)?;
+                    }
+                    xlsx.save(&path).map_err(failed)?;
+                    Some(path)
                 }
                 (Format::Xlsx, None) => unreachable!("refused above"),
+            };
+            if count == 0 {
+                eprintln!("{}", t!("report.log_empty", locale = locale, from = from, to = to));
+            }
+            if let Some(path) = written {
+                println!("{}", t!("report.written", locale = locale, count = count, path = path.display()));
             }
             Ok(())
         }
@@ -154,10 +180,8 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
     }
 }
 
-fn inert_table(table: export::Table) -> export::Table {
-    let rows = table
-        .rows
-        .into_iter()
+fn inert_rows(rows: Vec<Vec<export::Cell>>) -> Vec<Vec<export::Cell>> {
+    rows.into_iter()
         .map(|row| {
             row.into_iter()
                 .map(|cell| match cell {
@@ -166,8 +190,7 @@ fn inert_table(table: export::Table) -> export::Table {
                 })
                 .collect()
         })
-        .collect();
-    export::Table { rows, ..table }
+        .collect()
 }
 
 /// The figures as the evaluation meeting reads them.

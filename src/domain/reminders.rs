@@ -164,11 +164,20 @@ pub fn decide(calendar: &BusinessCalendar, policy: &Policy, ticket: &OpenTicket<
     Decision::Send { alert, superseded: pending }
 }
 
-/// The local day whose morning digest is due at `now`: a working day, from [`DIGEST_AT`] on.
-/// A worker that starts late still sends that day's digest, once.
+/// The end of the morning: a digest not sent by then waits for the next working day, so a
+/// service started in the afternoon or evening sends none.
+pub const DIGEST_UNTIL: NaiveTime = match NaiveTime::from_hms_opt(11, 0, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// The local day whose morning digest is due at `now`: a working day, between [`DIGEST_AT`]
+/// and [`DIGEST_UNTIL`]. A worker that starts late in the morning still sends that day's
+/// digest, once.
 pub fn digest_day(calendar: &BusinessCalendar, now: DateTime<Utc>) -> Option<NaiveDate> {
     let local = now.with_timezone(&calendar.timezone());
-    (calendar.is_working_day(local.date_naive()) && local.time() >= DIGEST_AT).then(|| local.date_naive())
+    let morning = (DIGEST_AT..DIGEST_UNTIL).contains(&local.time());
+    (calendar.is_working_day(local.date_naive()) && morning).then(|| local.date_naive())
 }
 
 struct Clock<'a> {
@@ -203,19 +212,63 @@ fn reached(
 ) -> Vec<AlertKind> {
     let total = calendar.elapsed(clock.limit, clock.entered_at, clock.due).num_seconds();
     let used = calendar.elapsed(clock.limit, clock.entered_at, now).num_seconds();
+    levels(policy, role, clock.track)
+        .into_iter()
+        .filter(|kind| match kind.level {
+            Level::Share(p) if total > 0 => used * 100 >= total * i64::from(p),
+            Level::Share(_) => now >= clock.due,
+            Level::Breach => now > clock.due,
+        })
+        .collect()
+}
+
+/// The levels a clock goes through for `role`, least severe first.
+fn levels(policy: &Policy, role: Role, track: Track) -> Vec<AlertKind> {
     let thresholds = match role {
         Role::Reporter => policy.thresholds.last().map(std::slice::from_ref).unwrap_or_default(),
         _ => &policy.thresholds[..],
     };
-    let mut out: Vec<AlertKind> = thresholds
-        .iter()
-        .filter(|p| if total <= 0 { now >= clock.due } else { used * 100 >= total * i64::from(**p) })
-        .map(|p| AlertKind { track: clock.track, level: Level::Share(*p) })
-        .collect();
-    if role != Role::Reporter && now > clock.due {
-        out.push(AlertKind { track: clock.track, level: Level::Breach });
+    let mut out: Vec<AlertKind> = thresholds.iter().map(|p| AlertKind { track, level: Level::Share(*p) }).collect();
+    if role != Role::Reporter {
+        out.push(AlertKind { track, level: Level::Breach });
     }
     out
+}
+
+/// When the worker must look at `ticket` again, after `now`: the instant its next unsent
+/// level is reached, or the office's next opening when one is reached but held. `None` when
+/// nothing more can fall due until the ticket moves (every level sent, no clock running):
+/// moving it sets a new time (`store::tickets`).
+pub fn next_check(
+    calendar: &BusinessCalendar,
+    policy: &Policy,
+    ticket: &OpenTicket<'_>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let clock = running_clock(ticket.sla)?;
+    let sent = |kind: &AlertKind| {
+        let key = kind.key();
+        ticket.sent.iter().any(|s| s.step == clock.step && s.entered_at == clock.entered_at && s.kind == key)
+    };
+    let total = calendar.elapsed(clock.limit, clock.entered_at, clock.due).num_seconds();
+    let reached_at = |kind: &AlertKind| match kind.level {
+        Level::Share(p) if total > 0 => {
+            // The first whole second at which `used * 100 >= total * p` holds.
+            let used = Duration::seconds((total * i64::from(p) + 99) / 100);
+            match clock.limit {
+                Limit::Calendar(_) => clock.entered_at + used,
+                Limit::BusinessMinutes(_) | Limit::BusinessDays(_) => {
+                    calendar.after_business_time(clock.entered_at, used)
+                }
+            }
+        }
+        Level::Share(_) => clock.due,
+        Level::Breach => clock.due + Duration::seconds(1),
+    };
+    let next = levels(policy, ticket.role, clock.track).iter().filter(|k| !sent(k)).map(reached_at).min()?;
+    // Reached and not sent: held while the office is closed. A wake-up time never lies in
+    // the past, so a pass never picks the same ticket twice.
+    Some(if next > now { next } else { calendar.next_open(now).max(now + Duration::seconds(1)) })
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ const MAX_LINES: usize = 15;
 /// Most cards `/antrian` sends again at once: the most urgent ones.
 const MAX_CARDS: usize = 10;
 
+/// Open tickets read at once when listing a person's queue.
+const QUEUE_PAGE: u64 = 500;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
     /// `/status [number]`: one ticket, the newest open one of the reporter when no number.
@@ -118,37 +121,51 @@ impl Helpdesk {
         from: &str,
         locale: &str,
     ) -> Result<String, ServiceError> {
-        let open = tickets::open(&self.db).await?;
-        let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
-        let mut assigned = std::collections::HashMap::<i64, Vec<i64>>::new();
-        for (ticket, person_id) in tickets::assignees_of(&self.db, &ids).await? {
-            assigned.entry(ticket).or_default().push(person_id);
-        }
         let now = self.clock.now();
-        // Every open ticket's history in one query, for the SLA of those that are this person's.
-        let mut history = std::collections::HashMap::<i64, Vec<_>>::new();
-        for event in tickets::events_of(&self.db, &ids).await? {
-            history.entry(event.ticket_id).or_default().push(event);
-        }
-        let mut mine = Vec::new();
-        for row in open {
-            if self.waits_on(&row, assigned.get(&row.id).map(Vec::as_slice), person) {
+        // The open tickets a page at a time, keeping the soonest due of this person's and
+        // counting the rest: memory and query sizes stay bounded however many are open.
+        let (mut mine, mut count, mut after) = (Vec::new(), 0, 0);
+        loop {
+            let page = tickets::open_page(&self.db, after, QUEUE_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let full = page.len() as u64 == QUEUE_PAGE;
+            let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
+            let mut assigned = std::collections::HashMap::<i64, Vec<i64>>::new();
+            for (ticket, person_id) in tickets::assignees_of(&self.db, &ids).await? {
+                assigned.entry(ticket).or_default().push(person_id);
+            }
+            let theirs: Vec<TicketRow> = page
+                .into_iter()
+                .filter(|row| self.waits_on(row, assigned.get(&row.id).map(Vec::as_slice), person))
+                .collect();
+            let ids: Vec<i64> = theirs.iter().map(|t| t.id).collect();
+            let mut history = std::collections::HashMap::<i64, Vec<_>>::new();
+            for event in tickets::events_of(&self.db, &ids).await? {
+                history.entry(event.ticket_id).or_default().push(event);
+            }
+            for row in theirs {
                 let sla = self.evaluate(&row, history.get(&row.id).map_or(&[][..], Vec::as_slice), now);
                 let due = sla.current().and_then(|v| v.due).or(sla.overall_due);
                 mine.push((due, row));
+                count += 1;
+            }
+            // Soonest due first; tickets without any limit last.
+            mine.sort_by_key(|(due, row)| (due.is_none(), *due, row.id));
+            mine.truncate(MAX_LINES.max(MAX_CARDS));
+            if !full {
+                break;
             }
         }
         if mine.is_empty() {
             return Ok(t!("chat.queue_empty", locale = locale).into_owned());
         }
-        // Soonest due first; tickets without any limit last.
-        mine.sort_by_key(|(due, row)| (due.is_none(), *due, row.id));
         // The cards come too: a card that arrived as a template, or scrolled away, is back
         // with its buttons; the soonest due is the last, nearest the typing thumb.
         let with_cards: Vec<TicketRow> = mine.iter().take(MAX_CARDS).rev().map(|(_, row)| row.clone()).collect();
         self.resend_cards(person, channel, from, &with_cards).await?;
         let tz = self.sop.calendar.timezone();
-        let mut out = t!("chat.queue_title", locale = locale, count = mine.len()).into_owned();
+        let mut out = t!("chat.queue_title", locale = locale, count = count).into_owned();
         out.push('\n');
         out.push_str(&t!("chat.queue_cards", locale = locale));
         for (due, row) in mine.into_iter().take(MAX_LINES) {

@@ -101,13 +101,55 @@ impl Helpdesk {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<LogRow>, ServiceError> {
+        let (start, end) = self.period(from, to)?;
+        let (mut log, mut after) = (Vec::new(), 0);
+        loop {
+            let (page, last) = self.log_page(db, start, end, after).await?;
+            log.extend(page);
+            match last {
+                Some(id) => after = id,
+                None => return Ok(log),
+            }
+        }
+    }
+
+    /// The complaint log a page at a time, for exports whose memory must not grow with the
+    /// number of tickets in the period.
+    pub fn complaint_log_pages(&self, from: NaiveDate, to: NaiveDate) -> Result<LogPages<'_>, ServiceError> {
+        let (start, end) = self.period(from, to)?;
+        Ok(LogPages { desk: self, start, end, after: Some(0) })
+    }
+
+    /// The evaluation's figures over the tickets received in the period, summed up a page of
+    /// the log at a time.
+    pub async fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Stats, ServiceError> {
+        let mut pages = self.complaint_log_pages(from, to)?;
+        let mut figures = StatsBuilder::default();
+        while let Some(page) = pages.next().await? {
+            page.iter().for_each(|row| figures.add(row));
+        }
+        Ok(figures.finish())
+    }
+
+    fn period(&self, from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), ServiceError> {
         if to < from {
             return Err(ServiceError::Invalid(format!("the period ends ({to}) before it starts ({from})")));
         }
         let tz = self.sop.calendar.timezone();
-        let start = local_midnight(from, tz);
-        let end = local_midnight(to.succ_opt().unwrap_or(to), tz);
-        let rows = tickets::received_between(db, start, end).await?;
+        Ok((local_midnight(from, tz), local_midnight(to.succ_opt().unwrap_or(to), tz)))
+    }
+
+    /// The log rows of the next page of tickets received in `[start, end)` after ticket id
+    /// `after`, and the id to continue after (`None` on the last page).
+    async fn log_page<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        after: i64,
+    ) -> Result<(Vec<LogRow>, Option<i64>), ServiceError> {
+        let rows = tickets::received_page(db, start, end, after, LOG_PAGE).await?;
+        let more = (rows.len() as u64 == LOG_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
         let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
         let mut history: HashMap<i64, Vec<tickets::EventRow>> = HashMap::new();
         for event in tickets::events_of(db, &ids).await? {
@@ -197,13 +239,29 @@ impl Helpdesk {
                 survey: surveys.get(&row.id).copied(),
             });
         }
-        Ok(log)
+        Ok((log, more))
     }
+}
 
-    /// The evaluation's figures over the tickets received in the period.
-    pub async fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Stats, ServiceError> {
-        let log = self.complaint_log(from, to).await?;
-        Ok(stats_of(&log))
+/// Tickets read per page of the log: bounds an export's memory and every `IN (…)` list.
+const LOG_PAGE: u64 = 500;
+
+/// The complaint log of a period, a page at a time (see [`Helpdesk::complaint_log_pages`]).
+pub struct LogPages<'a> {
+    desk: &'a Helpdesk,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The ticket id to continue after; `None` once the last page was given.
+    after: Option<i64>,
+}
+
+impl LogPages<'_> {
+    /// The next page of rows, oldest first; `None` when the log is done.
+    pub async fn next(&mut self) -> Result<Option<Vec<LogRow>>, ServiceError> {
+        let Some(after) = self.after else { return Ok(None) };
+        let (page, more) = self.desk.log_page(&self.desk.db, self.start, self.end, after).await?;
+        self.after = more;
+        Ok((!page.is_empty() || more.is_some()).then_some(page))
     }
 }
 
@@ -224,69 +282,94 @@ impl Helpdesk {
 
 /// The figures of a log; pure, so the method is tested without a database.
 pub fn stats_of(log: &[LogRow]) -> Stats {
-    let mut by_status = BTreeMap::new();
-    for row in log {
-        *by_status.entry(row.status.as_str().to_owned()).or_insert(0) += 1;
+    let mut figures = StatsBuilder::default();
+    log.iter().for_each(|row| figures.add(row));
+    figures.finish()
+}
+
+/// The figures summed up row by row: counts, and per group only the working minutes and
+/// survey answers its medians and index need, never the rows themselves.
+#[derive(Default)]
+struct StatsBuilder {
+    by_status: BTreeMap<String, usize>,
+    overall: GroupFigures,
+    technicians: BTreeMap<String, GroupFigures>,
+    organisations: BTreeMap<String, GroupFigures>,
+    /// Per SOP step (in the order of the first row): name, visits, visits on time.
+    steps: Option<Vec<(String, usize, usize)>>,
+    resolved_once: usize,
+    reopened: usize,
+}
+
+#[derive(Default)]
+struct GroupFigures {
+    tickets: usize,
+    minutes: Vec<i64>,
+    surveys: Vec<SurveyAnswers>,
+}
+
+impl GroupFigures {
+    fn add(&mut self, row: &LogRow) {
+        self.tickets += 1;
+        if row.status == TicketStatus::Closed {
+            self.minutes.push(row.working_minutes);
+        }
+        self.surveys.extend(row.survey);
     }
-    let overall = group("", log.iter());
-    let mut technician_names: Vec<&str> = log.iter().flat_map(|r| r.technicians.iter().map(String::as_str)).collect();
-    technician_names.sort_unstable();
-    technician_names.dedup();
-    let technicians = technician_names
-        .iter()
-        .map(|t| group(t, log.iter().filter(|r| r.technicians.iter().any(|x| x == t))))
-        .collect();
-    let mut org_names: Vec<&str> = log.iter().map(|r| r.org.as_str()).collect();
-    org_names.sort_unstable();
-    org_names.dedup();
-    let organisations = org_names.iter().map(|o| group(o, log.iter().filter(|r| r.org == *o))).collect();
-    let steps = log
-        .first()
-        .map(|first| {
-            first
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(i, step)| {
-                    let visited: Vec<&StepRecord> =
-                        log.iter().filter_map(|r| r.steps.get(i)).filter(|s| s.minutes.is_some()).collect();
-                    StepCompliance {
-                        name: step.name.clone(),
-                        visits: visited.len(),
-                        on_time: visited.iter().filter(|s| !s.breached).count(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let resolved_once: Vec<&LogRow> = log.iter().filter(|r| r.reopened || r.status == TicketStatus::Closed).collect();
-    let reopen_rate = (!resolved_once.is_empty())
-        .then(|| resolved_once.iter().filter(|r| r.reopened).count() as f64 / resolved_once.len() as f64);
-    let surveys: Vec<SurveyAnswers> = log.iter().filter_map(|r| r.survey).collect();
-    Stats {
-        tickets: log.len(),
-        by_status,
-        overall,
-        technicians,
-        organisations,
-        steps,
-        reopen_rate,
-        ikm: records::ikm(&surveys),
+
+    fn finish(self, name: &str) -> Group {
+        Group {
+            name: name.to_owned(),
+            tickets: self.tickets,
+            resolved: self.minutes.len(),
+            median_minutes: records::median(&self.minutes),
+            p90_minutes: records::percentile(&self.minutes, 90),
+            ikm: records::ikm(&self.surveys),
+        }
     }
 }
 
-fn group<'a>(name: &str, rows: impl Iterator<Item = &'a LogRow>) -> Group {
-    let rows: Vec<&LogRow> = rows.collect();
-    let minutes: Vec<i64> =
-        rows.iter().filter(|r| r.status == TicketStatus::Closed).map(|r| r.working_minutes).collect();
-    let surveys: Vec<SurveyAnswers> = rows.iter().filter_map(|r| r.survey).collect();
-    Group {
-        name: name.to_owned(),
-        tickets: rows.len(),
-        resolved: minutes.len(),
-        median_minutes: records::median(&minutes),
-        p90_minutes: records::percentile(&minutes, 90),
-        ikm: records::ikm(&surveys),
+impl StatsBuilder {
+    fn add(&mut self, row: &LogRow) {
+        *self.by_status.entry(row.status.as_str().to_owned()).or_insert(0) += 1;
+        self.overall.add(row);
+        let mut named: Vec<&String> = row.technicians.iter().collect();
+        named.sort_unstable();
+        named.dedup();
+        for technician in named {
+            self.technicians.entry(technician.clone()).or_default().add(row);
+        }
+        self.organisations.entry(row.org.clone()).or_default().add(row);
+        let steps = self.steps.get_or_insert_with(|| row.steps.iter().map(|s| (s.name.clone(), 0, 0)).collect());
+        for (figures, step) in steps.iter_mut().zip(&row.steps) {
+            if step.minutes.is_some() {
+                figures.1 += 1;
+                figures.2 += usize::from(!step.breached);
+            }
+        }
+        if row.reopened || row.status == TicketStatus::Closed {
+            self.resolved_once += 1;
+            self.reopened += usize::from(row.reopened);
+        }
+    }
+
+    fn finish(self) -> Stats {
+        let ikm = records::ikm(&self.overall.surveys);
+        Stats {
+            tickets: self.overall.tickets,
+            by_status: self.by_status,
+            overall: self.overall.finish(""),
+            technicians: self.technicians.into_iter().map(|(name, g)| g.finish(&name)).collect(),
+            organisations: self.organisations.into_iter().map(|(name, g)| g.finish(&name)).collect(),
+            steps: self
+                .steps
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, visits, on_time)| StepCompliance { name, visits, on_time })
+                .collect(),
+            reopen_rate: (self.resolved_once > 0).then(|| self.reopened as f64 / self.resolved_once as f64),
+            ikm,
+        }
     }
 }
 

@@ -135,6 +135,8 @@ impl Helpdesk {
                 created_at: Set(now),
                 updated_at: Set(now),
                 ended_at: Set(None),
+                // Its first reminder falls due from now: the SLA worker times it at its next pass.
+                next_sla_at: Set(Some(now)),
                 ..Default::default()
             },
         )

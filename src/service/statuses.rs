@@ -21,12 +21,11 @@ pub struct StatusError {
 }
 
 impl Helpdesk {
-    /// `address` wrote to SIGAP on `channel` just now: WhatsApp's 24-hour window opens, and
-    /// a person with several channels is reached on this one from now on.
+    /// `address` wrote to SIGAP on `channel` just now: the chat is open (a Telegram bot may
+    /// write first only to someone who started it; WhatsApp's 24-hour window opens), and a
+    /// person with several channels is reached on this one from now on.
     pub async fn note_inbound(&self, channel: Channel, address: &str) -> Result<(), ServiceError> {
-        if channel == Channel::Whatsapp {
-            inbound::touch_window(&self.db, channel, address, self.clock.now()).await?;
-        }
+        inbound::touch_window(&self.db, channel, address, self.clock.now()).await?;
         directory::prefer_channel(&self.db, channel, address).await?;
         Ok(())
     }

@@ -57,7 +57,8 @@ pub async fn clear_pending<C: ConnectionTrait>(txn: &C, person_id: i64) -> Resul
     Ok(())
 }
 
-/// Note that `address` wrote to SIGAP on `channel` at `at` (WhatsApp's 24-hour window).
+/// Note that `address` wrote to SIGAP on `channel` at `at`: the chat is open (WhatsApp's
+/// 24-hour window, a Telegram bot started).
 pub async fn touch_window<C: ConnectionTrait>(
     txn: &C,
     channel: Channel,

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod network;
 pub mod outbox;
 pub mod people;
+pub mod retention;
 pub mod sla;
 pub mod survey;
 pub mod tickets;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use super::entity::{outbox, outbox_sent};
@@ -83,14 +84,41 @@ impl OutboxRow {
 /// The oldest unsent row of each chat on `channels`, if it may be sent at `now`: pending and
 /// due, or claimed by a sender whose lease ran out. A later row of a chat waits for the
 /// earlier one, so a chat reads its messages in order even across retries.
+///
+/// Runs once per message sent and every idle tick of each lane, so its cost must follow the
+/// rows waiting, not the rows ever sent: two queries, each a range of a status-led index
+/// (an OR of the two would walk every row of the channel), and the order check bounded to a
+/// chat's unsent rows by `idx_outbox_unsent_chat`. `tests/service/plans.rs` pins
+/// these plans on both databases.
 pub async fn deliverable<C: ConnectionTrait>(
     db: &C,
     channels: &[Channel],
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<OutboxRow>, sea_orm::DbErr> {
+    let mut rows = Vec::new();
+    for select in deliverable_selects(channels, now, limit) {
+        rows.extend(select.all(db).await?);
+    }
+    rows.sort_by_key(|r| r.id);
+    rows.dedup_by_key(|r| r.id);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
+/// The statements [`deliverable`] runs, for checking their plans.
+pub fn deliverable_statements(
+    backend: sea_orm::DbBackend,
+    channels: &[Channel],
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Vec<sea_orm::Statement> {
+    deliverable_selects(channels, now, limit).into_iter().map(|s| s.build(backend)).collect()
+}
+
+fn deliverable_selects(channels: &[Channel], now: DateTime<Utc>, limit: u64) -> Vec<sea_orm::Select<outbox::Entity>> {
     if channels.is_empty() {
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let earlier = Alias::new("earlier");
     let col = |c: outbox::Column| Expr::col((earlier.clone(), c));
@@ -103,17 +131,21 @@ pub async fn deliverable<C: ConnectionTrait>(
         .and_where(col(outbox::Column::Status).is_in([PENDING, SENDING]))
         .and_where(col(outbox::Column::Id).lt(this(outbox::Column::Id)))
         .to_owned();
-    let ready = Condition::any()
-        .add(Condition::all().add(outbox::Column::Status.eq(PENDING)).add(outbox::Column::AvailableAt.lte(now)))
-        .add(Condition::all().add(outbox::Column::Status.eq(SENDING)).add(outbox::Column::ClaimedUntil.lt(now)));
-    outbox::Entity::find()
-        .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.as_str())))
-        .filter(ready)
-        .filter(Expr::exists(earlier_unsent).not())
-        .order_by_asc(outbox::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
+    let ready = [
+        Condition::all().add(outbox::Column::Status.eq(PENDING)).add(outbox::Column::AvailableAt.lte(now)),
+        Condition::all().add(outbox::Column::Status.eq(SENDING)).add(outbox::Column::ClaimedUntil.lt(now)),
+    ];
+    ready
+        .into_iter()
+        .map(|ready| {
+            outbox::Entity::find()
+                .filter(ready)
+                .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.as_str())))
+                .filter(Expr::exists(earlier_unsent.clone()).not())
+                .order_by_asc(outbox::Column::Id)
+                .limit(limit)
+        })
+        .collect()
 }
 
 /// Take row `id` for sending until `lease_until`. One claimant wins: the update matches only

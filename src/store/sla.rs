@@ -61,6 +61,11 @@ pub async fn record_digest<C: ConnectionTrait>(
     Ok(inserted(result))
 }
 
+/// Whether the digest of `day` went out already.
+pub async fn digest_sent<C: ConnectionTrait>(db: &C, day: NaiveDate) -> Result<bool, sea_orm::DbErr> {
+    Ok(sla_digest::Entity::find_by_id(day.format("%Y-%m-%d").to_string()).one(db).await?.is_some())
+}
+
 fn inserted(result: TryInsertResult<u64>) -> bool {
     matches!(result, TryInsertResult::Inserted(n) if n > 0)
 }

@@ -38,6 +38,34 @@ pub async fn insert<C: ConnectionTrait>(txn: &C, row: ticket::ActiveModel) -> Re
     row.insert(txn).await
 }
 
+/// Insert many tickets at once (an import, a benchmark's history), returning their ids in
+/// order. At most a thousand at a time keeps a statement under SQLite's limit on variables.
+pub async fn insert_many<C: ConnectionTrait>(
+    txn: &C,
+    rows: Vec<ticket::ActiveModel>,
+) -> Result<Vec<i64>, sea_orm::DbErr> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<ticket::ActiveModel> = rows.by_ref().take(1_000).collect();
+        ids.extend(ticket::Entity::insert_many(chunk).exec_with_returning_keys(txn).await?);
+    }
+    Ok(ids)
+}
+
+/// Append many events at once, a thousand at a time (see [`insert_many`]).
+pub async fn append_events<C: ConnectionTrait>(
+    txn: &C,
+    events: Vec<ticket_event::ActiveModel>,
+) -> Result<(), sea_orm::DbErr> {
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let chunk: Vec<ticket_event::ActiveModel> = events.by_ref().take(1_000).collect();
+        ticket_event::Entity::insert_many(chunk).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
 pub async fn by_number<C: ConnectionTrait>(db: &C, number: TicketNumber) -> Result<Option<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find().filter(ticket::Column::Number.eq(number.to_string())).one(db).await
 }
@@ -144,6 +172,10 @@ fn versioned_update(
     if let Some(ended) = changes.ended_at {
         update = update.col_expr(ticket::Column::EndedAt, Expr::value(ended));
     }
+    // Whatever moved may have moved a deadline: the SLA worker looks at an open ticket at its
+    // next pass and sets the real time then; a closed one has nothing left to fall due.
+    let next_sla = (changes.status == TicketStatus::Open).then_some(now);
+    update = update.col_expr(ticket::Column::NextSlaAt, Expr::value(next_sla));
     update.filter(ticket::Column::Id.eq(id)).filter(ticket::Column::Version.eq(expected_version))
 }
 
@@ -225,6 +257,26 @@ pub async fn search<C: ConnectionTrait>(db: &C, text: &str, limit: u64) -> Resul
     query.all(db).await
 }
 
+/// Tickets received in `[from, to)` after ticket id `after`, by id, at most `limit`: a page
+/// of a period's log. Read in id order (ids follow the time of receipt), so each page goes on
+/// along the primary key from where the last one stopped.
+pub async fn received_page<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::Id.gt(after))
+        .filter(ticket::Column::CreatedAt.gte(from))
+        .filter(ticket::Column::CreatedAt.lt(to))
+        .order_by_asc(ticket::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// Tickets received in `[from, to)`, oldest first.
 pub async fn received_between<C: ConnectionTrait>(
     db: &C,
@@ -239,13 +291,61 @@ pub async fn received_between<C: ConnectionTrait>(
         .await
 }
 
-/// Every open ticket, oldest first: what the SLA worker watches.
-pub async fn open<C: ConnectionTrait>(db: &C) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+/// Open tickets after `after_id`, by id, at most `limit`: a page of what the morning digest
+/// sums up, so that its memory does not grow with the number of open tickets.
+pub async fn open_page<C: ConnectionTrait>(
+    db: &C,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find()
         .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .filter(ticket::Column::Id.gt(after_id))
         .order_by_asc(ticket::Column::Id)
+        .limit(limit)
         .all(db)
         .await
+}
+
+/// Tickets the SLA worker must look at by `now`, earliest first, at most `limit`: through
+/// `idx_tickets_next_sla`, so a pass reads what is due and not every open ticket.
+pub async fn sla_due<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    sla_due_select(now, limit).all(db).await
+}
+
+/// The statement [`sla_due`] runs, for checking its plan.
+pub fn sla_due_statement(backend: sea_orm::DbBackend, now: DateTime<Utc>, limit: u64) -> sea_orm::Statement {
+    use sea_orm::QueryTrait;
+    sla_due_select(now, limit).build(backend)
+}
+
+fn sla_due_select(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<ticket::Entity> {
+    ticket::Entity::find()
+        .filter(ticket::Column::NextSlaAt.lte(now))
+        .order_by_asc(ticket::Column::NextSlaAt)
+        .limit(limit)
+}
+
+/// Set when the SLA worker looks at ticket `id` next, unless it changed since version
+/// `seen` (its change then set the time). Neither its version nor `updated_at` moves: this
+/// is the worker's bookkeeping, not a change of the ticket.
+pub async fn set_next_sla<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    seen: i32,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), sea_orm::DbErr> {
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::NextSlaAt, Expr::value(at))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(seen))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The event logs of several tickets in one query, in order of id.

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::DatabaseConnection;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use tempfile::TempDir;
 
 use sigap::clock::{Clock, ManualClock};
@@ -24,6 +25,7 @@ use sigap::outbound::OutboundMessage;
 use sigap::service::{ActRequest, Acted, Created, Helpdesk, NewReport, ServiceError, TicketDetails, TicketRef};
 use sigap::store::attachments::NewAttachment;
 use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind, PersonRecord};
+use sigap::store::entity::{ticket, ticket_event};
 use sigap::store::outbox::OutboxRow;
 use sigap::store::tickets::{self, EventRow, TicketRow};
 use sigap::store::{self, outbox};
@@ -308,4 +310,62 @@ pub fn message(row: &OutboxRow) -> OutboundMessage {
 /// Rows of `kind` addressed to `person`.
 pub fn rows_for<'r>(rows: &'r [OutboxRow], person: &PersonRecord, kind: &str) -> Vec<&'r OutboxRow> {
     rows.iter().filter(|r| r.person_id == Some(person.id) && r.kind == kind).collect()
+}
+
+// --- history in bulk ----------------------------------------------------------------------
+
+/// `count` open tickets of last year's numbering, each at the 24-hour field visit since `at`
+/// and due for a look (as the migration leaves the open tickets of an existing database);
+/// received a second apart from `at` on. Written in bulk through the store.
+pub async fn at_the_field_visit(t: &TestDesk, count: u32, at: DateTime<Utc>) {
+    let txn = t.db.begin().await.unwrap();
+    let rows = (1..=count)
+        .map(|seq| {
+            let number = TicketNumber { year: 2025, seq };
+            ticket::ActiveModel {
+                number: Set(number.to_string()),
+                year: Set(number.year),
+                seq: Set(i32::try_from(seq).unwrap()),
+                sop_id: Set("kudus".into()),
+                reporter_id: Set(t.people.reporter.id),
+                org_id: Set(Some(t.org_id)),
+                location: Set(Some("Gedung A".into())),
+                category: Set("internet_down".into()),
+                description: Set("Internet mati".into()),
+                priority: Set(Some("normal".into())),
+                srikandi_number: Set(None),
+                step: Set("perbaikan_lapangan".into()),
+                status: Set("open".into()),
+                isp_eta: Set(None),
+                version: Set(3),
+                created_at: Set(at + chrono::Duration::seconds(i64::from(seq))),
+                updated_at: Set(at),
+                ended_at: Set(None),
+                next_sla_at: Set(Some(at)),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let ids = tickets::insert_many(&txn, rows).await.unwrap();
+    let event = |ticket_id: i64, action: &str, from: Option<&str>, to: &str| ticket_event::ActiveModel {
+        ticket_id: Set(ticket_id),
+        actor_id: Set(None),
+        actor_role: Set(None),
+        channel: Set("telegram".into()),
+        action: Set(action.into()),
+        from_step: Set(from.map(str::to_owned)),
+        to_step: Set(Some(to.into())),
+        note: Set(None),
+        data: Set(None),
+        at: Set(at),
+        ..Default::default()
+    };
+    let events = ids
+        .iter()
+        .flat_map(|&id| {
+            [event(id, "report", None, "terima"), event(id, "field_visit", Some("terima"), "perbaikan_lapangan")]
+        })
+        .collect();
+    tickets::append_events(&txn, events).await.unwrap();
+    txn.commit().await.unwrap();
 }

@@ -167,3 +167,29 @@ async fn an_unanswered_survey_is_reminded_once_after_a_day() {
     // The reminder's buttons are the first question's: still valid.
     assert_eq!(questions[0].choices, questions[1].choices);
 }
+
+#[tokio::test]
+async fn a_long_log_comes_a_page_at_a_time_in_order_and_the_statistics_count_every_ticket() {
+    let t = spawn("kudus").await;
+    crate::helpers::at_the_field_visit(&t, 1_100, crate::helpers::wib("2026-10-01 09:00")).await;
+    let (from, to) = (day(2026, 10, 1), day(2026, 12, 31));
+
+    let mut pages = t.desk.complaint_log_pages(from, to).unwrap();
+    let mut sizes = Vec::new();
+    let mut numbers = Vec::new();
+    while let Some(page) = pages.next().await.unwrap() {
+        sizes.push(page.len());
+        numbers.extend(page.into_iter().map(|row| row.number));
+    }
+
+    assert_eq!(sizes, [500, 500, 100]);
+    let whole: Vec<String> = t.desk.complaint_log(from, to).await.unwrap().into_iter().map(|r| r.number).collect();
+    assert_eq!(numbers, whole);
+    let expected: Vec<String> =
+        (1..=1_100).map(|seq| sigap::domain::ticket::TicketNumber { year: 2025, seq }.to_string()).collect();
+    assert_eq!(numbers, expected, "every ticket once, in the order received");
+    let stats = t.desk.stats(from, to).await.unwrap();
+    assert_eq!((stats.tickets, stats.by_status.get("open").copied()), (1_100, Some(1_100)));
+    let none = t.desk.stats(day(2026, 9, 1), day(2026, 9, 30)).await.unwrap();
+    assert_eq!(none.tickets, 0);
+}

@@ -148,9 +148,17 @@ async fn a_high_priority_ticket_is_escalated_even_in_the_evening() {
     assert_eq!(pass(&w, wib("2026-11-25 08:00")).await.escalations, 0);
 }
 
+/// Kabid and Kadis open their Telegram chat with the bot.
+async fn readers_open_the_bot(t: &TestDesk) {
+    for address in ["tg-kabid", "tg-kadis", "tg-kadis-2"] {
+        t.desk.note_inbound(Channel::Telegram, address).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_morning_digest_goes_to_kabid_and_kadis_at_eight_on_working_days_once() {
     let t = spawn("kudus").await;
+    readers_open_the_bot(&t).await;
     let created = t.report().await;
     let w = worker(&t);
     let digests = |rows: Vec<OutboxRow>| rows.into_iter().filter(|r| r.kind == kind::SLA_DIGEST).collect::<Vec<_>>();
@@ -227,4 +235,35 @@ async fn a_worker_takes_over_an_expired_lease_without_repeating_what_was_sent() 
     assert_eq!(pass(&b, wib("2026-11-23 09:08")).await.reminders, 1);
     let rows = t.outbox(created.ticket_id).await;
     assert_eq!(rows_for(&rows, &t.people.helpdesk, kind::SLA_REMINDER).len(), 2);
+}
+
+#[tokio::test]
+async fn a_service_started_in_the_evening_sends_no_digest_until_the_next_working_morning() {
+    // A fresh install started on a Monday at 18:40 WIB.
+    let t = spawn("kudus").await;
+    readers_open_the_bot(&t).await;
+    t.report().await;
+    let w = worker(&t);
+    let digests = |rows: &[OutboxRow]| rows.iter().filter(|r| r.kind == kind::SLA_DIGEST).count();
+
+    t.clock.set(wib("2026-11-23 18:40"));
+    assert_eq!(pass(&w, wib("2026-11-23 18:40")).await.digests, 0, "not at an evening start");
+    assert_eq!(pass(&w, wib("2026-11-24 06:00")).await.digests, 0, "not before the morning");
+    assert_eq!(digests(&all_rows(&t).await), 0);
+
+    assert_eq!(pass(&w, wib("2026-11-24 08:00")).await.digests, 1, "Tuesday morning");
+    assert_eq!(digests(&all_rows(&t).await), 3);
+}
+
+#[tokio::test]
+async fn the_digest_goes_only_to_officials_who_have_opened_the_bot() {
+    let t = spawn("kudus").await;
+    t.desk.note_inbound(Channel::Telegram, "tg-kadis").await.unwrap();
+    t.report().await;
+
+    assert_eq!(pass(&worker(&t), wib("2026-11-24 08:00")).await.digests, 1);
+
+    let readers: Vec<i64> =
+        all_rows(&t).await.iter().filter(|r| r.kind == kind::SLA_DIGEST).filter_map(|r| r.person_id).collect();
+    assert_eq!(readers, [t.people.kadis.id], "Kabid and the other Kadis never wrote to the bot");
 }

@@ -144,19 +144,23 @@ impl BusinessCalendar {
         let fallback = start + limit.nominal();
         match limit {
             Limit::Calendar(_) => fallback,
-            Limit::BusinessMinutes(minutes) => {
-                let mut remaining = Duration::minutes(minutes.into());
-                self.scan_from(start, |open, close| {
-                    if remaining <= close - open {
-                        return Some(open + remaining);
-                    }
-                    remaining -= close - open;
-                    None
-                })
-                .unwrap_or(fallback)
-            }
+            Limit::BusinessMinutes(minutes) => self.after_business_time(start, Duration::minutes(minutes.into())),
             Limit::BusinessDays(days) => self.due_business_days(start, days).unwrap_or(fallback),
         }
+    }
+
+    /// The instant at which `amount` of open time has passed since `start`: the inverse of
+    /// [`Self::business_time_between`].
+    pub fn after_business_time(&self, start: DateTime<Utc>, amount: Duration) -> DateTime<Utc> {
+        let mut remaining = amount;
+        self.scan_from(start, |open, close| {
+            if remaining <= close - open {
+                return Some(open + remaining);
+            }
+            remaining -= close - open;
+            None
+        })
+        .unwrap_or(start + amount)
     }
 
     /// Open time in `[from, to)`; zero if `to <= from`.

@@ -163,10 +163,48 @@ fn a_paused_step_without_a_limit_gets_no_overall_reminder() {
 }
 
 #[test]
-fn the_digest_is_due_from_eight_on_working_days_only() {
+fn the_digest_is_due_on_working_day_mornings_only() {
     let cal = office();
     assert_eq!(digest_day(&cal, wib(24, 7, 59)), None);
+    assert_eq!(digest_day(&cal, wib(24, 10, 59)), Some(wib(24, 8, 0).with_timezone(&cal.timezone()).date_naive()));
+    assert_eq!(digest_day(&cal, wib(24, 11, 0)), None, "the morning is over");
+    assert_eq!(digest_day(&cal, wib(24, 18, 40)), None, "an evening start");
     assert_eq!(digest_day(&cal, wib(24, 8, 0)), Some(wib(24, 8, 0).with_timezone(&cal.timezone()).date_naive()));
     assert_eq!(digest_day(&cal, wib(28, 8, 0)), None, "Saturday");
     assert_eq!(digest_day(&cal, wib(29, 9, 0)), None, "Sunday");
+}
+
+fn next_at(sla: &SlaReport, role: Role, sent: &[Sent], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    next_check(&office(), &Policy::default(), &OpenTicket { role, sla, priority: None, sent }, now)
+}
+
+#[test]
+fn the_next_check_is_the_first_second_each_level_is_due_and_none_once_all_are_sent() {
+    let entered = wib(23, 9, 0);
+    let sla = report("terima", Some(TEN_MINUTES), entered, false);
+    let second = Duration::seconds(1);
+    let mut sent = Vec::new();
+    for (kind, at) in [("remind_50", wib(23, 9, 5)), ("remind_80", wib(23, 9, 8)), ("breach", wib(23, 9, 10) + second)]
+    {
+        assert_eq!(next_at(&sla, Role::Helpdesk, &sent, entered), Some(at), "{kind}");
+        assert_eq!(decide_at(&sla, Role::Helpdesk, None, &sent, at - second), Decision::Nothing, "{kind} early");
+        assert_eq!(sent_kind(&decide_at(&sla, Role::Helpdesk, None, &sent, at)).as_deref(), Some(kind));
+        sent.push(recorded("terima", entered, kind));
+    }
+    assert_eq!(next_at(&sla, Role::Helpdesk, &sent, wib(23, 9, 11)), None);
+}
+
+#[test]
+fn a_level_held_overnight_is_checked_again_when_the_office_opens() {
+    let entered = wib(23, 15, 40);
+    let sla = report("terima", Some(TEN_MINUTES), entered, false);
+    let evening = wib(23, 19, 0);
+    assert!(matches!(decide_at(&sla, Role::Helpdesk, None, &[], evening), Decision::Held(_)));
+    assert_eq!(next_at(&sla, Role::Helpdesk, &[], evening), Some(wib(24, 8, 0)));
+}
+
+#[test]
+fn a_paused_ticket_has_no_next_check() {
+    let sla = report("tunggu_isp", None, wib(23, 9, 0), true);
+    assert_eq!(next_at(&sla, Role::Technician, &[], wib(23, 9, 1)), None);
 }

@@ -6,7 +6,7 @@ use sea_orm::TransactionTrait;
 
 use super::watch::{self, People, Watched};
 use super::{PassReport, texts};
-use crate::domain::reminders::{self, Alert, AlertKind, Decision, OpenTicket, Policy};
+use crate::domain::reminders::{self, Alert, AlertKind, Decision, OpenTicket, Policy, Sent};
 use crate::domain::role::Role;
 use crate::domain::sop::Step;
 use crate::i18n;
@@ -14,8 +14,9 @@ use crate::outbound::{OutboundMessage, kind};
 use crate::service::{Helpdesk, ServiceError, notify};
 use crate::store::directory::PersonRecord;
 use crate::store::outbox::{self, NewOutbound};
-use crate::store::sla;
+use crate::store::{sla, tickets};
 
+/// Send what is due for each of `watched`, then set when each must be looked at again.
 pub(super) async fn send_due(
     desk: &Helpdesk,
     policy: &Policy,
@@ -25,13 +26,16 @@ pub(super) async fn send_due(
     report: &mut PassReport,
 ) -> Result<(), ServiceError> {
     let loaded = desk.sop();
+    let mut next = Vec::with_capacity(watched.len());
     for w in watched {
         let Some(step) = loaded.sop.step(&w.ticket.step) else {
             tracing::warn!(ticket = %w.ticket.number, step = %w.ticket.step, "step not in the SOP: no SLA");
+            next.push((w.ticket.id, w.ticket.version, None));
             continue;
         };
         let priority = w.ticket.priority.as_deref().and_then(|p| p.parse().ok());
         let ticket = OpenTicket { role: step.role, sla: &w.sla, priority, sent: &w.sent };
+        let mut sent = Vec::new();
         match reminders::decide(&loaded.calendar, policy, &ticket, now) {
             Decision::Nothing => {}
             Decision::Held(kind) => {
@@ -50,9 +54,23 @@ pub(super) async fn send_due(
                     }
                     report.messages += count;
                 }
+                // Recorded now, by this pass or by one that raced it.
+                sent.extend(superseded.iter().chain([&alert.kind]).map(|kind| Sent {
+                    step: alert.step.clone(),
+                    entered_at: alert.entered_at,
+                    kind: kind.key(),
+                }));
             }
         }
+        sent.extend(w.sent.iter().cloned());
+        let ticket = OpenTicket { sent: &sent, ..ticket };
+        next.push((w.ticket.id, w.ticket.version, reminders::next_check(&loaded.calendar, policy, &ticket, now)));
     }
+    let txn = desk.db().begin().await?;
+    for (id, version, at) in next {
+        tickets::set_next_sla(&txn, id, version, at).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

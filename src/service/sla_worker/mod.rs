@@ -95,10 +95,17 @@ impl SlaWorker {
             return Ok(PassReport { lease_held_by: Some(holder), ..PassReport::default() });
         }
         let mut report = PassReport::default();
-        let watched = watch::load(&self.desk, now).await?;
         let mut people = watch::People::default();
-        alerts::send_due(&self.desk, &self.policy, &watched, &mut people, now, &mut report).await?;
-        digest::send_if_due(&self.desk, &watched, &mut people, now, &mut report).await?;
+        // Each batch handled moves its tickets' next check past `now`, so the next batch is
+        // the following tickets; a short batch is the last.
+        loop {
+            let batch = watch::due(&self.desk, now).await?;
+            alerts::send_due(&self.desk, &self.policy, &batch, &mut people, now, &mut report).await?;
+            if (batch.len() as u64) < watch::BATCH {
+                break;
+            }
+        }
+        digest::send_if_due(&self.desk, &mut people, now, &mut report).await?;
         complaints::escalate_due(&self.desk, now, &mut report).await?;
         report.survey_reminders = self.desk.remind_surveys(now).await?;
         report.messages += report.survey_reminders;

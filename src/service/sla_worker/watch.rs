@@ -1,6 +1,7 @@
-//! What one pass looks at: every open ticket with its clocks, assignees and the notices
-//! already recorded for it, read in a handful of batched queries; and the people to tell,
-//! read once per pass and only when something is to be sent.
+//! What one pass looks at: the tickets whose next check has come (`tickets.next_sla_at`), a
+//! batch at a time, with their clocks, assignees and the notices already recorded for them,
+//! read in a handful of batched queries; and the people to tell, read once per pass and only
+//! when something is to be sent.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,10 @@ use crate::store::people::{self, Orgs};
 use crate::store::sla;
 use crate::store::tickets::{self, EventRow, TicketRow};
 
+/// Tickets read at once: bounds a pass's memory and keeps every `IN (…)` list far below
+/// SQLite's limit on bound variables, whatever the number of open tickets.
+pub(super) const BATCH: u64 = 500;
+
 pub(super) struct Watched {
     pub ticket: TicketRow,
     pub sla: SlaReport,
@@ -22,10 +27,21 @@ pub(super) struct Watched {
     pub sent: Vec<Sent>,
 }
 
-pub(super) async fn load(desk: &Helpdesk, now: DateTime<Utc>) -> Result<Vec<Watched>, ServiceError> {
+/// The next batch of tickets due for a look at `now`.
+pub(super) async fn due(desk: &Helpdesk, now: DateTime<Utc>) -> Result<Vec<Watched>, ServiceError> {
+    let rows = tickets::sla_due(desk.db(), now, BATCH).await?;
+    with_clocks(desk, rows, now, true).await
+}
+
+/// `rows` with their clocks and assignees, and (when `notices`) what was already sent.
+pub(super) async fn with_clocks(
+    desk: &Helpdesk,
+    rows: Vec<TicketRow>,
+    now: DateTime<Utc>,
+    notices: bool,
+) -> Result<Vec<Watched>, ServiceError> {
     let db = desk.db();
-    let open = tickets::open(db).await?;
-    let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
     let mut events: HashMap<i64, Vec<EventRow>> = HashMap::new();
     for event in tickets::events_of(db, &ids).await? {
         events.entry(event.ticket_id).or_default().push(event);
@@ -35,14 +51,16 @@ pub(super) async fn load(desk: &Helpdesk, now: DateTime<Utc>) -> Result<Vec<Watc
         assignees.entry(ticket).or_default().push(person);
     }
     let mut sent: HashMap<i64, Vec<Sent>> = HashMap::new();
-    for row in sla::notices_for(db, &ids).await? {
-        sent.entry(row.ticket_id).or_default().push(Sent {
-            step: row.step,
-            entered_at: row.entered_at,
-            kind: row.kind,
-        });
+    if notices {
+        for row in sla::notices_for(db, &ids).await? {
+            sent.entry(row.ticket_id).or_default().push(Sent {
+                step: row.step,
+                entered_at: row.entered_at,
+                kind: row.kind,
+            });
+        }
     }
-    Ok(open
+    Ok(rows
         .into_iter()
         .map(|ticket| {
             let sla = desk.evaluate(&ticket, events.get(&ticket.id).map_or(&[], Vec::as_slice), now);

@@ -27,6 +27,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub ended_at: Option<DateTimeUtc>,
+    /// When the SLA worker must look at this ticket next; `None` when nothing can fall due.
+    pub next_sla_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
