@@ -165,6 +165,25 @@ impl Helpdesk {
         text
     }
 
+    /// The note of the confirmation SIGAP records for a monitoring ticket at the reporter's
+    /// step: nobody can confirm in chat, so the record says what monitoring last said (in
+    /// the office's language: it is the ticket's history, printed on the papers).
+    pub(super) async fn monitoring_confirmation(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        ticket_id: i64,
+    ) -> Result<String, ServiceError> {
+        let recovered = incidents::of_ticket(txn, ticket_id).await?.into_iter().filter_map(|l| l.recovered_at).max();
+        let locale = "id";
+        Ok(match recovered {
+            Some(at) => {
+                let at = i18n::datetime(locale, at, self.sop.calendar.timezone());
+                t!("link.monitoring_confirmed_recovered", locale = locale, at = at).into_owned()
+            }
+            None => t!("link.monitoring_confirmed_down", locale = locale).into_owned(),
+        })
+    }
+
     /// The "Monitoring" reporter, created the first time an alert needs it.
     async fn monitoring_person(
         &self,

@@ -239,10 +239,12 @@ pub async fn received_between<C: ConnectionTrait>(
         .await
 }
 
-/// Every open ticket, oldest first: what the SLA worker watches.
+/// Every open ticket that walks the SOP, oldest first: what the SLA worker watches and the
+/// queues list. A linked report follows its incident's ticket and waits on nobody itself.
 pub async fn open<C: ConnectionTrait>(db: &C) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find()
         .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .filter(ticket::Column::ParentId.is_null())
         .order_by_asc(ticket::Column::Id)
         .all(db)
         .await
@@ -310,4 +312,79 @@ pub async fn of_reporter<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// The reports linked to `parent_id`, oldest first, in any state.
+pub async fn children<C: ConnectionTrait>(db: &C, parent_id: i64) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find().filter(ticket::Column::ParentId.eq(parent_id)).order_by_asc(ticket::Column::Id).all(db).await
+}
+
+/// How many reports are linked to each of `parents`.
+pub async fn child_counts<C: ConnectionTrait>(
+    db: &C,
+    parents: &[i64],
+) -> Result<std::collections::HashMap<i64, usize>, sea_orm::DbErr> {
+    let mut out = std::collections::HashMap::new();
+    if parents.is_empty() {
+        return Ok(out);
+    }
+    let rows = ticket::Entity::find().filter(ticket::Column::ParentId.is_in(parents.to_vec())).all(db).await?;
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            *out.entry(parent).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// A change of a ticket's link, with the step and state it takes: linked to a parent (its step
+/// mirrors the parent's), closed with it, or split off into a life of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Relink<'a> {
+    pub parent_id: Option<i64>,
+    pub step: &'a str,
+    pub status: TicketStatus,
+    /// `None` clears it (a split-off ticket is open again).
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Apply `change` if the ticket is still at `expected_version`; the row after, or `None` when
+/// someone else changed it first.
+pub async fn relink_if_version<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    expected_version: i32,
+    change: Relink<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<TicketRow>, sea_orm::DbErr> {
+    Ok(ticket::Entity::update_many()
+        .col_expr(ticket::Column::ParentId, Expr::value(change.parent_id))
+        .col_expr(ticket::Column::Step, Expr::value(change.step))
+        .col_expr(ticket::Column::Status, Expr::value(change.status.as_str()))
+        .col_expr(ticket::Column::EndedAt, Expr::value(change.ended_at))
+        .col_expr(ticket::Column::Version, Expr::col(ticket::Column::Version).add(1))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(expected_version))
+        .exec_with_returning(db)
+        .await?
+        .pop())
+}
+
+/// The open children of `parent_id` follow it to `step` (no version change: they hold no
+/// cards, and their reporters' buttons are not about the step).
+pub async fn children_follow<C: ConnectionTrait>(
+    db: &C,
+    parent_id: i64,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::Step, Expr::value(step))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::ParentId.eq(parent_id))
+        .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -27,6 +27,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub ended_at: Option<DateTimeUtc>,
+    /// The incident this report is linked to: it follows that ticket instead of the SOP.
+    pub parent_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
