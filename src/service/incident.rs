@@ -55,7 +55,8 @@ impl Helpdesk {
             (false, None) => AlertOutcome::NoIncident,
             (false, Some((link, ticket))) => {
                 if incidents::mark_recovered(&txn, link.id, now).await? {
-                    let messages = self.recovery_notices(&txn, alert, &ticket, now).await?;
+                    let mut messages = self.recovery_notices(&txn, alert, &ticket, now).await?;
+                    messages.extend(self.recovery_to_children(&txn, &ticket, alert.at.unwrap_or(now)).await?);
                     crate::store::outbox::enqueue(&txn, messages, now).await?;
                     AlertOutcome::Recovered { number: ticket.number }
                 } else {

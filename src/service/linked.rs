@@ -303,6 +303,49 @@ impl Helpdesk {
     }
 }
 
+impl Helpdesk {
+    /// The monitoring tool says the incident `parent` recovered: each linked report's
+    /// reporter hears it (the ticket stays open until people confirm the fix).
+    pub(super) async fn recovery_to_children(
+        &self,
+        txn: &DatabaseTransaction,
+        parent: &TicketRow,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<NewOutbound>, ServiceError> {
+        let children: Vec<TicketRow> = tickets::children(txn, parent.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == TicketStatus::Open.as_str())
+            .collect();
+        let ids: Vec<i64> = children.iter().map(|c| c.reporter_id).collect();
+        let reporters: HashMap<i64, PersonRecord> =
+            people::records(txn, &ids, &mut Orgs::default()).await?.into_iter().map(|p| (p.id, p)).collect();
+        let tz = self.sop.calendar.timezone();
+        let mut out = Vec::new();
+        for child in &children {
+            let Some(reporter) = reporters.get(&child.reporter_id) else { continue };
+            let Some((channel, address)) = reporter.contact() else { continue };
+            let locale = i18n::locale(&reporter.locale);
+            let text = t!(
+                "link.recovered",
+                locale = locale,
+                number = child.number,
+                parent = parent.number,
+                at = i18n::datetime(locale, at, tz)
+            );
+            out.push(NewOutbound {
+                person_id: Some(reporter.id),
+                channel,
+                address: address.to_owned(),
+                ticket_id: Some(child.id),
+                kind: kind::UPDATE,
+                message: OutboundMessage::text(text.into_owned()),
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Why an official's `/gabung CHILD` under `parent` cannot be: the locale key, or `None`.
 pub(super) fn link_refusal(child: &TicketRow, parent: &TicketRow, child_has_children: bool) -> Option<&'static str> {
     let open = TicketStatus::Open.as_str();
