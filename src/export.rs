@@ -51,6 +51,9 @@ pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) ->
             headers.push(t!(format!("report.col_{key}"), locale = locale, step = name).into_owned());
         }
     }
+    // Gangguan massal last, so the step columns keep their places in existing workbooks.
+    headers.push(col("parent"));
+    headers.push(col("linked"));
     let yes_no = |b: bool| Cell::Text(t!(if b { "report.yes" } else { "report.no" }, locale = locale).into_owned());
     let time =
         |at: chrono::DateTime<chrono::Utc>| Cell::Text(at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
@@ -80,6 +83,8 @@ pub fn log_table(log: &[LogRow], step_names: &[String], locale: &str, tz: Tz) ->
                 cells.push(Cell::Text(i18n::limit(locale, step.limit)));
                 cells.push(if visited { yes_no(step.breached) } else { Cell::Empty });
             }
+            cells.push(row.parent.clone().map_or(Cell::Empty, Cell::Text));
+            cells.push(if row.linked.is_empty() { Cell::Empty } else { Cell::Text(row.linked.join(", ")) });
             cells
         })
         .collect();

@@ -312,6 +312,17 @@ async fn reports_under_an_open_incident_join_it_and_every_reporter_follows_it_to
     // The chain held one card each for the incident, whatever the number of reports.
     assert_eq!((office.cards(TECH).len(), office.cards(KABID).len()), (1, 1));
     assert!(office.cards(HELPDESK).is_empty() && office.cards(KASI).is_empty());
+
+    // The records: the log shows the incident with its reports and each report's incident;
+    // the statistics count one incident, its reports and the five organisations under it.
+    let day = monday().with_timezone(&chrono_tz::Asia::Jakarta).date_naive();
+    let log = office.app.desk.complaint_log(day, day).await.unwrap();
+    let parent = log.iter().find(|r| r.number == incident.number).unwrap();
+    assert_eq!(parent.linked.len(), children.len());
+    assert_eq!(parent.incident.as_ref().map(Vec::len), Some(UNDER.len()));
+    assert!(log.iter().filter(|r| r.number != incident.number).all(|r| r.parent.as_ref() == Some(&incident.number)));
+    let stats = sigap::service::stats_of(&log);
+    assert_eq!((stats.incidents, stats.linked_reports, stats.affected_organisations), (1, children.len(), 5));
     office.stop().await;
 }
 

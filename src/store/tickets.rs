@@ -319,19 +319,23 @@ pub async fn children<C: ConnectionTrait>(db: &C, parent_id: i64) -> Result<Vec<
     ticket::Entity::find().filter(ticket::Column::ParentId.eq(parent_id)).order_by_asc(ticket::Column::Id).all(db).await
 }
 
-/// How many reports are linked to each of `parents`.
-pub async fn child_counts<C: ConnectionTrait>(
+/// The numbers of the reports linked to each of `parents`, oldest first.
+pub async fn children_numbers<C: ConnectionTrait>(
     db: &C,
     parents: &[i64],
-) -> Result<std::collections::HashMap<i64, usize>, sea_orm::DbErr> {
-    let mut out = std::collections::HashMap::new();
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sea_orm::DbErr> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
     if parents.is_empty() {
         return Ok(out);
     }
-    let rows = ticket::Entity::find().filter(ticket::Column::ParentId.is_in(parents.to_vec())).all(db).await?;
+    let rows = ticket::Entity::find()
+        .filter(ticket::Column::ParentId.is_in(parents.to_vec()))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await?;
     for row in rows {
         if let Some(parent) = row.parent_id {
-            *out.entry(parent).or_insert(0) += 1;
+            out.entry(parent).or_default().push(row.number);
         }
     }
     Ok(out)
