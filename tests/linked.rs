@@ -410,3 +410,27 @@ async fn a_report_from_outside_the_outage_walks_the_sop_on_its_own_and_officials
     office.told(OUTSIDER, &[&own.number, "ditangani tersendiri"]).await;
     office.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monitoring_ticket_with_no_reports_passes_the_reporters_step_and_closes_by_the_sop() {
+    let office = open().await;
+    office.alert("zabbix_problem.DERIVED.json").await;
+    eventually("the incident", || async { office.tickets().await.len() == 1 }).await;
+    let incident = office.tickets().await.remove(0);
+
+    office.tap(TECH, "Selesai").await;
+    office.say(TECH, "Catu daya router dipulihkan");
+
+    // Nobody can confirm for monitoring in chat: SIGAP records that monitoring has not said
+    // it recovered, and the Kabid gets the handling report to approve.
+    office.until_ticket(incident.id, "the Kabid's step", |t| t.step == "laporan_kabid").await;
+    let events = tickets::events(office.app.desk.db(), incident.id).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["alert", "resolve", "confirm"]);
+    assert_eq!(events[1].to_step.as_deref(), Some("konfirmasi"));
+    assert!(events[2].note.as_deref().unwrap().contains("belum melaporkan pulih"), "{:?}", events[2].note);
+    office.told(KABID, &[&incident.number, "Catu daya router dipulihkan"]).await;
+    office.tap(KABID, "Setujui laporan").await;
+    office.until_ticket(incident.id, "closed", |t| t.status == "closed").await;
+    office.stop().await;
+}
