@@ -56,6 +56,9 @@ pub fn log_headers(step_names: &[String], locale: &str) -> Vec<String> {
             headers.push(t!(format!("report.col_{key}"), locale = locale, step = name).into_owned());
         }
     }
+    // Gangguan massal last, so the step columns keep their places in existing workbooks.
+    headers.push(col("parent"));
+    headers.push(col("linked"));
     headers
 }
 
@@ -89,6 +92,8 @@ pub fn log_rows(log: &[LogRow], locale: &str, tz: Tz) -> Vec<Vec<Cell>> {
                 cells.push(Cell::Text(i18n::limit(locale, step.limit)));
                 cells.push(if visited { yes_no(step.breached) } else { Cell::Empty });
             }
+            cells.push(row.parent.clone().map_or(Cell::Empty, Cell::Text));
+            cells.push(if row.linked.is_empty() { Cell::Empty } else { Cell::Text(row.linked.join(", ")) });
             cells
         })
         .collect()

@@ -39,6 +39,13 @@ pub fn command(text: &str) -> Option<Command> {
             let (id, text) = tail.split_once(char::is_whitespace).unwrap_or((tail, ""));
             Command::Chat(ChatCommand::Answer { id: id.to_owned(), text: text.trim().to_owned() })
         }
+        "gabung" | "link" => {
+            let mut words = tail.split_whitespace().map(str::to_uppercase);
+            let parent = words.next().unwrap_or_default();
+            let child = words.next().unwrap_or_default();
+            Command::Chat(ChatCommand::Link { parent, child })
+        }
+        "pisah" | "unlink" => Command::Chat(ChatCommand::Unlink(arg.unwrap_or_default().to_uppercase())),
         _ => Command::Query(Query::Help),
     })
 }
@@ -71,6 +78,11 @@ pub fn command_or_keyword(text: &str) -> Option<Command> {
         ("keluhan", []) => Some(Command::Chat(ChatCommand::Complain)),
         ("laporan", [] | [_]) => command(&format!("/{trimmed}")),
         ("jawab", words) if words.len() >= 2 => command(&format!("/{trimmed}")),
+        ("gabung", [_, _]) | ("pisah", [_])
+            if rest.iter().all(|w| w.to_uppercase().parse::<TicketNumber>().is_ok()) =>
+        {
+            command(&format!("/{trimmed}"))
+        }
         ("cari", words) if !words.is_empty() => {
             let query = trimmed.split_once(char::is_whitespace).map_or("", |(_, q)| q).trim().to_owned();
             Some(Command::Chat(ChatCommand::Search(query)))
@@ -114,5 +126,14 @@ mod tests {
         assert_eq!(command_or_keyword("/antrian"), query(Query::Queue));
         assert_eq!(command_or_keyword("status internet mati sejak pagi"), None);
         assert_eq!(command_or_keyword("Batal rapat hari ini, internet mati"), None);
+        assert_eq!(
+            command_or_keyword("gabung gj-2026-000001 GJ-2026-000002"),
+            Some(Command::Chat(ChatCommand::Link { parent: "GJ-2026-000001".into(), child: "GJ-2026-000002".into() }))
+        );
+        assert_eq!(
+            command_or_keyword("pisah GJ-2026-000002"),
+            Some(Command::Chat(ChatCommand::Unlink("GJ-2026-000002".into())))
+        );
+        assert_eq!(command_or_keyword("pisah dari kantor, internet mati"), None);
     }
 }

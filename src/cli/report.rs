@@ -228,6 +228,16 @@ pub fn render_stats(stats: &Stats, period: &str, locale: &str) -> String {
             .into_owned(),
         );
     }
+    if stats.incidents > 0 || stats.linked_reports > 0 {
+        let text = t!(
+            "report.stats_incidents",
+            locale = locale,
+            incidents = stats.incidents,
+            linked = stats.linked_reports,
+            orgs = stats.affected_organisations
+        );
+        line(&mut out, text.into_owned());
+    }
     let reopen = stats.reopen_rate.map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0));
     line(&mut out, t!("report.stats_reopen", locale = locale, rate = reopen).into_owned());
     let ikm = match &stats.ikm {

@@ -96,6 +96,14 @@ impl Helpdesk {
         let (row, assignees) = tickets::with_assignees(&txn, request.ticket)
             .await?
             .ok_or_else(|| ServiceError::NotFound(request.ticket.to_string()))?;
+        if let Some(parent) = row.parent_id
+            && !request.command.kind.is_implicit()
+        {
+            // A linked report is worked on its incident's ticket; only its reporter's own
+            // actions (cancel, an answer) apply to it.
+            let parent = tickets::by_id(&txn, parent).await?.map_or_else(|| format!("#{parent}"), |p| p.number);
+            return Err(ServiceError::Linked { number: row.number.clone(), parent });
+        }
         let before = tickets::snapshot(&row, assignees);
         // Everyone this change may name, and the ticket's organisation, in one batch.
         let mut orgs = Orgs::default();
@@ -116,7 +124,7 @@ impl Helpdesk {
             });
         }
         let engine_actor = Actor { id: actor.id, roles: actor.roles.clone() };
-        let transition = match workflow::decide(sop, &before, &engine_actor, &command, now) {
+        let decided = match workflow::decide(sop, &before, &engine_actor, &command, now) {
             Ok(t) => t,
             Err(Refusal::Stale { .. }) => return Err(who_was_first(&txn, &row).await?),
             Err(refusal) => {
@@ -127,6 +135,15 @@ impl Helpdesk {
             }
         };
 
+        // A ticket whose reporter has no chat (monitoring) passes its reporter's step at once.
+        let unreachable = known
+            .get(&row.reporter_id)
+            .is_some_and(|r| r.identities.iter().any(|(channel, _)| *channel == Channel::System));
+        let passed = if unreachable { workflow::pass_reporter_step(sop, &decided) } else { None };
+        let transition = match &passed {
+            Some(confirm) => Transition { to_step: confirm.to_step.clone(), status: confirm.status, ..decided.clone() },
+            None => decided.clone(),
+        };
         let ended = transition.status != TicketStatus::Open;
         let priority = transition.priority.map(|p| p.as_str());
         let changes = Changes {
@@ -139,7 +156,13 @@ impl Helpdesk {
         let Some(after) = tickets::apply_if_version(&txn, row.id, before.version, changes, now).await? else {
             return Err(who_was_first(&txn, &row).await?);
         };
-        let event = tickets::append_event(&txn, event_row(&row, &actor.id, request.channel, &transition, now)).await?;
+        let event = tickets::append_event(&txn, event_row(&row, &actor.id, request.channel, &decided, now)).await?;
+        if let Some(confirm) = &passed {
+            let note = self.monitoring_confirmation(&txn, row.id).await?;
+            let confirmed = Transition { note: Some(note), ..confirm.clone() };
+            tickets::append_event(&txn, event_row(&after, &row.reporter_id, Channel::Monitoring, &confirmed, now))
+                .await?;
+        }
         attachments::record(&txn, row.id, Some(event.id), Some(actor.id), &saved, now).await?;
         if let Some(people) = &transition.assignees {
             tickets::replace_assignees(&txn, row.id, people, now).await?;
@@ -148,7 +171,11 @@ impl Helpdesk {
         assignee_ids.sort_unstable();
         assignee_ids.dedup();
         let reporter = known.get(&row.reporter_id).cloned().ok_or(ServiceError::UnknownPerson)?;
-        let notices = workflow::notices_for(sop, &before, &transition);
+        let mut notices = workflow::notices_for(sop, &before, &transition);
+        if row.parent_id.is_some() {
+            // Nobody holds a card of a linked report: its reporter alone hears of it.
+            notices.retain(|n| n.audience == workflow::Audience::Reporter);
+        }
         let roles = notify::holder_roles(sop, &notices, !assignee_ids.is_empty());
         let unread: Vec<Role> = roles.iter().copied().filter(|r| !likely.contains(r)).collect();
         let mut holders: Vec<PersonRecord> = known
@@ -191,6 +218,10 @@ impl Helpdesk {
             now,
         };
         let mut messages = ctx.render(&notices);
+        if row.parent_id.is_none() {
+            let acted = (&actor, &transition, event.id);
+            messages.extend(self.follow_parent(&txn, &after, acted, &ctx.assignees, &notices, overall_due, now).await?);
+        }
         if let Some(card) = &origin.card {
             messages.push(notify::card_edit(
                 &actor,

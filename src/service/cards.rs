@@ -27,6 +27,8 @@ pub(super) enum Why<'a> {
     Acted { actor: &'a PersonRecord, transition: &'a Transition },
     /// A fresh card is sent in its place (the person asked for their queue or the ticket).
     Resent,
+    /// The ticket was linked to this incident's ticket: it is handled there now.
+    Linked { parent: &'a str },
 }
 
 impl Helpdesk {
@@ -67,6 +69,7 @@ impl Helpdesk {
                 )
                 .into_owned(),
                 Why::Resent => t!("notice.card_resent", locale = locale).into_owned(),
+                Why::Linked { parent } => t!("link.card_linked", locale = locale, parent = parent).into_owned(),
             };
             let rewritten = OutboundMessage::text(format!("{}\n\n{line}", card.message.text.trim_end()));
             let is_pressed = pressed.is_some_and(|p| {

@@ -22,6 +22,9 @@ pub enum ServiceError {
     AlreadyActed { number: String, actor: String, action: String, at: DateTime<Utc> },
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The ticket is a report linked to an incident: it is handled on the incident's ticket.
+    #[error("ticket {number} is linked to {parent}")]
+    Linked { number: String, parent: String },
     /// The same platform update arrived again; its effect is already recorded.
     #[error("this update was already handled")]
     Duplicate,
@@ -71,6 +74,9 @@ impl ServiceError {
             .into_owned(),
             ServiceError::Refused { number, step_name, refusal } => refusal_text(locale, number, step_name, refusal),
             ServiceError::Invalid(detail) => t!("refusal.invalid", locale = locale, detail = detail).into_owned(),
+            ServiceError::Linked { number, parent } => {
+                t!("refusal.linked", locale = locale, number = number, parent = parent).into_owned()
+            }
             ServiceError::Duplicate => t!("refusal.duplicate", locale = locale).into_owned(),
             ServiceError::Db(_) | ServiceError::Io(_) | ServiceError::SendNotRecorded(_) => {
                 t!("refusal.internal", locale = locale).into_owned()
@@ -86,6 +92,7 @@ impl ServiceError {
             ServiceError::Refused { refusal, .. } => refusal.code(),
             ServiceError::AlreadyActed { .. } => "already_acted",
             ServiceError::Invalid(_) => "invalid",
+            ServiceError::Linked { .. } => "linked",
             ServiceError::Duplicate => "duplicate",
             ServiceError::SendNotRecorded(_) => "send_not_recorded",
             ServiceError::Db(_) | ServiceError::Io(_) => "internal",

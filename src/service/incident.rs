@@ -55,7 +55,8 @@ impl Helpdesk {
             (false, None) => AlertOutcome::NoIncident,
             (false, Some((link, ticket))) => {
                 if incidents::mark_recovered(&txn, link.id, now).await? {
-                    let messages = self.recovery_notices(&txn, alert, &ticket, now).await?;
+                    let mut messages = self.recovery_notices(&txn, alert, &ticket, now).await?;
+                    messages.extend(self.recovery_to_children(&txn, &ticket, alert.at.unwrap_or(now)).await?);
                     crate::store::outbox::enqueue(&txn, messages, now).await?;
                     AlertOutcome::Recovered { number: ticket.number }
                 } else {
@@ -163,6 +164,25 @@ impl Helpdesk {
             text = text.chars().take(MAX_NOTE_CHARS - 1).collect::<String>() + "…";
         }
         text
+    }
+
+    /// The note of the confirmation SIGAP records for a monitoring ticket at the reporter's
+    /// step: nobody can confirm in chat, so the record says what monitoring last said (in
+    /// the office's language: it is the ticket's history, printed on the papers).
+    pub(super) async fn monitoring_confirmation(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        ticket_id: i64,
+    ) -> Result<String, ServiceError> {
+        let recovered = incidents::of_ticket(txn, ticket_id).await?.into_iter().filter_map(|l| l.recovered_at).max();
+        let locale = "id";
+        Ok(match recovered {
+            Some(at) => {
+                let at = i18n::datetime(locale, at, self.sop.calendar.timezone());
+                t!("link.monitoring_confirmed_recovered", locale = locale, at = at).into_owned()
+            }
+            None => t!("link.monitoring_confirmed_down", locale = locale).into_owned(),
+        })
     }
 
     /// The "Monitoring" reporter, created the first time an alert needs it.

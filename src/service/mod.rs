@@ -7,6 +7,8 @@ mod cards;
 mod converse;
 mod error;
 mod incident;
+mod linked;
+mod linked_answer;
 mod notify;
 mod papers;
 mod press;

@@ -51,6 +51,9 @@ impl Helpdesk {
         let Some(person) = directory::person_by_identity(&self.db, press.channel, &press.from).await? else {
             return Ok(PressOutcome::Refused { answer: ServiceError::UnknownPerson.localized("id", tz) });
         };
+        if let Some(outcome) = self.answer_after_parent(&press, &person).await? {
+            return Ok(outcome);
+        }
         let locale = i18n::locale(&person.locale);
         let kind = press.action.kind;
         let needs = kind.needs();

@@ -36,6 +36,12 @@ pub struct LogRow {
     /// Who was assigned or resolved it.
     pub technicians: Vec<String>,
     pub survey: Option<SurveyAnswers>,
+    /// The incident this report is linked to (gangguan massal), if it is.
+    pub parent: Option<String>,
+    /// The reports linked to this ticket.
+    pub linked: Vec<String>,
+    /// Opened by a monitoring alert: the organisations it named as affected.
+    pub incident: Option<Vec<String>>,
 }
 
 impl LogRow {
@@ -85,6 +91,12 @@ pub struct Stats {
     /// Tickets reopened by their reporter, of those resolved at least once.
     pub reopen_rate: Option<f64>,
     pub ikm: Option<Ikm>,
+    /// Tickets opened by a monitoring alert.
+    pub incidents: usize,
+    /// Reports linked to an incident instead of walking the SOP.
+    pub linked_reports: usize,
+    /// Organisations an incident named, or whose report was linked to one: each once.
+    pub affected_organisations: usize,
 }
 
 impl Helpdesk {
@@ -160,6 +172,28 @@ impl Helpdesk {
             assigned.entry(ticket).or_default().push(person);
         }
         let surveys = survey::of_tickets(db, &ids).await?;
+        let mut linked = tickets::children_numbers(db, &ids).await?;
+        let mut numbers: HashMap<i64, String> = rows.iter().map(|t| (t.id, t.number.clone())).collect();
+        for parent in rows.iter().filter_map(|t| t.parent_id) {
+            if !numbers.contains_key(&parent)
+                && let Some(row) = tickets::by_id(db, parent).await?
+            {
+                numbers.insert(parent, row.number);
+            }
+        }
+        // The organisations each alert named, by code, turned into names in one batch.
+        let mut affected: HashMap<i64, Vec<String>> = HashMap::new();
+        for (id, events) in &history {
+            let alert = events.iter().find(|e| e.action == "alert").and_then(|e| e.data.as_deref());
+            if let Some(data) = alert.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+                let codes = data["affected"].as_array().into_iter().flatten().filter_map(|c| c.as_str());
+                affected.insert(*id, codes.map(str::to_owned).collect());
+            }
+        }
+        let mut codes: Vec<String> = affected.values().flatten().cloned().collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let org_names: HashMap<String, String> = directory_names(db, &codes).await?;
         // Everyone named anywhere in these tickets, in one batch.
         let mut person_ids: Vec<i64> = rows.iter().map(|t| t.reporter_id).collect();
         person_ids.extend(history.values().flatten().filter_map(|e| e.actor_id));
@@ -237,6 +271,11 @@ impl Helpdesk {
                 reopened: events.iter().any(|e| e.action == "reopen"),
                 technicians,
                 survey: surveys.get(&row.id).copied(),
+                parent: row.parent_id.and_then(|id| numbers.get(&id).cloned()),
+                linked: linked.remove(&row.id).unwrap_or_default(),
+                incident: affected.get(&row.id).map(|codes| {
+                    codes.iter().map(|c| org_names.get(c).cloned().unwrap_or_else(|| c.clone())).collect()
+                }),
             });
         }
         Ok((log, more))
@@ -299,6 +338,10 @@ struct StatsBuilder {
     steps: Option<Vec<(String, usize, usize)>>,
     resolved_once: usize,
     reopened: usize,
+    /// Gangguan massal: incidents, reports linked to one, and the organisations they hit.
+    incidents: usize,
+    linked_reports: usize,
+    affected: std::collections::BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -351,11 +394,24 @@ impl StatsBuilder {
             self.resolved_once += 1;
             self.reopened += usize::from(row.reopened);
         }
+        if let Some(hit) = &row.incident {
+            self.incidents += 1;
+            self.affected.extend(hit.iter().cloned());
+        }
+        if row.parent.is_some() {
+            self.linked_reports += 1;
+            if row.org != "-" {
+                self.affected.insert(row.org.clone());
+            }
+        }
     }
 
     fn finish(self) -> Stats {
         let ikm = records::ikm(&self.overall.surveys);
         Stats {
+            incidents: self.incidents,
+            linked_reports: self.linked_reports,
+            affected_organisations: self.affected.len(),
             tickets: self.overall.tickets,
             by_status: self.by_status,
             overall: self.overall.finish(""),
@@ -371,6 +427,20 @@ impl StatsBuilder {
             ikm,
         }
     }
+}
+
+/// Organisation names by code.
+async fn directory_names<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> Result<HashMap<String, String>, ServiceError> {
+    let mut out = HashMap::new();
+    for code in codes {
+        if let Some(org) = crate::store::directory::org_by_code(db, code).await? {
+            out.insert(code.clone(), org.name);
+        }
+    }
+    Ok(out)
 }
 
 fn local_midnight(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {

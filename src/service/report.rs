@@ -112,6 +112,10 @@ impl Helpdesk {
             Some(id) => orgs.get(id).ok_or_else(|| ServiceError::Invalid(format!("organisation #{id}")))?.name.clone(),
             None => String::new(),
         };
+        // A report from under an open incident joins it: it takes the incident's step and
+        // follows it, instead of entering the SOP on its own.
+        let parent = if entry.action == "report" { self.incident_covering(txn, org_id).await? } else { None };
+        let step_id = parent.as_ref().map_or_else(|| start.id.clone(), |p| p.step.clone());
         let local_year = now.with_timezone(&loaded.calendar.timezone()).year();
         let number = tickets::next_number(txn, local_year).await?;
         let row = tickets::insert(
@@ -128,8 +132,9 @@ impl Helpdesk {
                 description: Set(description.to_owned()),
                 priority: Set(None),
                 srikandi_number: Set(clean(report.srikandi_number.clone())),
-                step: Set(start.id.clone()),
+                step: Set(step_id.clone()),
                 status: Set(TicketStatus::Open.as_str().to_owned()),
+                parent_id: Set(parent.as_ref().map(|p| p.id)),
                 isp_eta: Set(None),
                 version: Set(1),
                 created_at: Set(now),
@@ -150,7 +155,7 @@ impl Helpdesk {
                 channel: Set(report.channel.as_str().to_owned()),
                 action: Set(entry.action.into()),
                 from_step: Set(None),
-                to_step: Set(Some(start.id.clone())),
+                to_step: Set(Some(step_id.clone())),
                 note: Set(Some(description.to_owned())),
                 data: Set(entry.data.clone()),
                 at: Set(now),
@@ -159,6 +164,14 @@ impl Helpdesk {
         )
         .await?;
         attachments::record(txn, row.id, Some(event.id), Some(reporter.id), saved, now).await?;
+        if let Some(parent) = &parent {
+            return self.create_linked(txn, &row, &reporter, parent, report.channel, now).await.map(|due| Created {
+                ticket_id: row.id,
+                number,
+                version: row.version,
+                due,
+            });
+        }
         let report_photos = if saved.iter().any(|f| f.mime.starts_with("image/")) {
             attachments::for_event(txn, event.id)
                 .await?
@@ -197,6 +210,28 @@ impl Helpdesk {
 }
 
 impl Helpdesk {
+    /// The rest of a new report that joins `parent`: its `link` event and the reporter told
+    /// which incident it joins; no card (it does not walk the SOP) and no team copy (the
+    /// team knows the incident). Its expected completion is the parent's.
+    async fn create_linked(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        row: &ticket::Model,
+        reporter: &crate::store::directory::PersonRecord,
+        parent: &ticket::Model,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, ServiceError> {
+        let data = serde_json::json!({ "parent": parent.number, "by": "network" });
+        let event = super::linked::link_event(row.id, None, channel, "link", &row.step, &row.step, None, data, now);
+        tickets::append_event(txn, event).await?;
+        let due = self.due_of(txn, parent, now).await?;
+        let messages = self.joined_notice(reporter, row, parent, due).into_iter().collect();
+        crate::store::outbox::enqueue(txn, messages, now).await?;
+        tracing::info!(ticket = %row.number, parent = %parent.number, "report linked to an open incident");
+        Ok(due)
+    }
+
     /// The new ticket as the team group reads it, in the office's language.
     fn team_copies(&self, row: &ticket::Model, org: &str, due: Option<DateTime<Utc>>) -> Vec<NewOutbound> {
         let tz = self.sop.calendar.timezone();

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entity::{alert_incident, ticket};
@@ -69,4 +69,27 @@ pub async fn of_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec
         .order_by_asc(alert_incident::Column::Id)
         .all(db)
         .await
+}
+
+/// Every open incident that can take linked reports: its registry node and its ticket (open,
+/// not itself linked), oldest first.
+pub async fn open_incidents<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, ticket::Model)>, sea_orm::DbErr> {
+    let opened_by_alerts =
+        Query::select().column(alert_incident::Column::TicketId).from(alert_incident::Entity).to_owned();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .filter(ticket::Column::ParentId.is_null())
+        .filter(ticket::Column::Id.in_subquery(opened_by_alerts))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await?;
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    let links = alert_incident::Entity::find().filter(alert_incident::Column::TicketId.is_in(ids)).all(db).await?;
+    Ok(tickets
+        .into_iter()
+        .filter_map(|t| links.iter().find(|l| l.ticket_id == t.id).map(|l| (l.node_key.clone(), t)))
+        .collect())
 }

@@ -291,8 +291,10 @@ pub async fn received_between<C: ConnectionTrait>(
         .await
 }
 
-/// Open tickets after `after_id`, by id, at most `limit`: a page of what the morning digest
-/// sums up, so that its memory does not grow with the number of open tickets.
+/// Open tickets that walk the SOP after `after_id`, by id, at most `limit`: a page of what
+/// the morning digest sums up and the queues list, so that memory does not grow with the
+/// number of open tickets. A linked report follows its incident's ticket and waits on
+/// nobody itself.
 pub async fn open_page<C: ConnectionTrait>(
     db: &C,
     after_id: i64,
@@ -300,6 +302,7 @@ pub async fn open_page<C: ConnectionTrait>(
 ) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find()
         .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .filter(ticket::Column::ParentId.is_null())
         .filter(ticket::Column::Id.gt(after_id))
         .order_by_asc(ticket::Column::Id)
         .limit(limit)
@@ -324,8 +327,10 @@ pub fn sla_due_statement(backend: sea_orm::DbBackend, now: DateTime<Utc>, limit:
 }
 
 fn sla_due_select(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<ticket::Entity> {
+    // A linked report follows its incident's clock: nothing of its own falls due.
     ticket::Entity::find()
         .filter(ticket::Column::NextSlaAt.lte(now))
+        .filter(ticket::Column::ParentId.is_null())
         .order_by_asc(ticket::Column::NextSlaAt)
         .limit(limit)
 }
@@ -410,4 +415,83 @@ pub async fn of_reporter<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// The reports linked to `parent_id`, oldest first, in any state.
+pub async fn children<C: ConnectionTrait>(db: &C, parent_id: i64) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find().filter(ticket::Column::ParentId.eq(parent_id)).order_by_asc(ticket::Column::Id).all(db).await
+}
+
+/// The numbers of the reports linked to each of `parents`, oldest first.
+pub async fn children_numbers<C: ConnectionTrait>(
+    db: &C,
+    parents: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>, sea_orm::DbErr> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if parents.is_empty() {
+        return Ok(out);
+    }
+    let rows = ticket::Entity::find()
+        .filter(ticket::Column::ParentId.is_in(parents.to_vec()))
+        .order_by_asc(ticket::Column::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            out.entry(parent).or_default().push(row.number);
+        }
+    }
+    Ok(out)
+}
+
+/// A change of a ticket's link, with the step and state it takes: linked to a parent (its step
+/// mirrors the parent's), closed with it, or split off into a life of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Relink<'a> {
+    pub parent_id: Option<i64>,
+    pub step: &'a str,
+    pub status: TicketStatus,
+    /// `None` clears it (a split-off ticket is open again).
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Apply `change` if the ticket is still at `expected_version`; the row after, or `None` when
+/// someone else changed it first.
+pub async fn relink_if_version<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    expected_version: i32,
+    change: Relink<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<TicketRow>, sea_orm::DbErr> {
+    Ok(ticket::Entity::update_many()
+        .col_expr(ticket::Column::ParentId, Expr::value(change.parent_id))
+        .col_expr(ticket::Column::Step, Expr::value(change.step))
+        .col_expr(ticket::Column::Status, Expr::value(change.status.as_str()))
+        .col_expr(ticket::Column::EndedAt, Expr::value(change.ended_at))
+        .col_expr(ticket::Column::Version, Expr::col(ticket::Column::Version).add(1))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::Id.eq(id))
+        .filter(ticket::Column::Version.eq(expected_version))
+        .exec_with_returning(db)
+        .await?
+        .pop())
+}
+
+/// The open children of `parent_id` follow it to `step` (no version change: they hold no
+/// cards, and their reporters' buttons are not about the step).
+pub async fn children_follow<C: ConnectionTrait>(
+    db: &C,
+    parent_id: i64,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::Step, Expr::value(step))
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(now))
+        .filter(ticket::Column::ParentId.eq(parent_id))
+        .filter(ticket::Column::Status.eq(TicketStatus::Open.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -194,6 +194,17 @@ impl Sop {
         id.and_then(|id| self.step(id)).unwrap_or_else(|| self.start_step())
     }
 
+    /// Where a linked report that splits off from its incident starts its own life: the
+    /// technician's check, as an alert's ticket does (`monitoring_start` when a technician
+    /// acts there, else the first technician step, else the start).
+    pub fn technician_step(&self) -> &Step {
+        let monitoring = self.monitoring_start_step();
+        if monitoring.role == Role::Technician {
+            return monitoring;
+        }
+        self.steps.iter().find(|s| s.role == Role::Technician).unwrap_or_else(|| self.start_step())
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

@@ -284,6 +284,37 @@ pub fn decide(
     Ok(transition)
 }
 
+/// A ticket whose reporter has no chat (the "Monitoring" system person) cannot confirm at
+/// a reporter step, so the move there goes on at once as that step's `confirm` says: the
+/// confirming transition from the step `t` lands on, or `None` when it lands elsewhere.
+/// The reporters of the linked reports confirm for themselves when the ticket closes.
+pub fn pass_reporter_step(sop: &Sop, t: &Transition) -> Option<Transition> {
+    if t.status != TicketStatus::Open || t.to_step == t.from_step {
+        return None;
+    }
+    let step = sop.step(&t.to_step).filter(|s| s.role == Role::Reporter)?;
+    let action = step.actions.iter().find(|a| a.kind == ActionKind::Confirm)?;
+    let mut confirm = Transition {
+        kind: ActionKind::Confirm,
+        as_role: Role::Reporter,
+        from_step: step.id.clone(),
+        to_step: step.id.clone(),
+        status: TicketStatus::Open,
+        priority: t.priority,
+        assignees: None,
+        note: None,
+        eta: None,
+        device: None,
+    };
+    match &action.to {
+        None => return None,
+        Some(Target::Step(next)) => confirm.to_step = next.clone(),
+        Some(Target::Closed) => confirm.status = TicketStatus::Closed,
+        Some(Target::Rejected) => confirm.status = TicketStatus::Rejected,
+    }
+    Some(confirm)
+}
+
 fn implicit_permitted(sop: &Sop, ticket: &TicketSnapshot, actor: &Actor, kind: ActionKind) -> Result<(), Refusal> {
     if actor.id != ticket.reporter_id {
         return Err(Refusal::NotReporter);

@@ -628,3 +628,26 @@ fn a_technician_choosing_a_field_visit_updates_the_reporter_and_cards_the_field_
         ]
     );
 }
+
+#[test]
+fn a_move_onto_the_reporters_step_passes_it_as_the_steps_confirm_says() {
+    let sop = kudus();
+    let mut cmd = command(ActionKind::Resolve).note("Router diganti");
+    cmd.photos = 1;
+    let resolved = decide(&sop, &open_at("perbaikan_lapangan"), &actor(7, Role::Technician), &cmd, now()).unwrap();
+
+    let confirm = pass_reporter_step(&sop, &resolved).unwrap();
+
+    assert_eq!((confirm.kind, confirm.as_role), (ActionKind::Confirm, Role::Reporter));
+    assert_eq!((confirm.from_step.as_str(), confirm.to_step.as_str()), ("konfirmasi", "laporan_kabid"));
+    assert_eq!(confirm.status, TicketStatus::Open);
+}
+
+#[test]
+fn a_move_elsewhere_or_a_stay_on_the_reporters_step_passes_nothing() {
+    let sop = kudus();
+    let forward = decide(&sop, &open_at("terima"), &actor(2, Role::Helpdesk), &command(ActionKind::Forward), now());
+    assert_eq!(pass_reporter_step(&sop, &forward.unwrap()), None);
+    let approve = decide(&sop, &open_at("laporan_kabid"), &actor(3, Role::Kabid), &command(ActionKind::Approve), now());
+    assert_eq!(pass_reporter_step(&sop, &approve.unwrap()), None);
+}

@@ -30,6 +30,7 @@ use crate::store::{complaints, inbound, survey, tickets};
 
 mod complaint;
 mod filed;
+mod link;
 mod onboard;
 mod rating;
 mod staff;
@@ -92,6 +93,10 @@ pub enum ChatCommand {
     Complain,
     /// `/jawab K-12 text`: the complaint official answers a complaint.
     Answer { id: String, text: String },
+    /// `/gabung GJ-… GJ-…`: an official links the second ticket to the first (its incident).
+    Link { parent: String, child: String },
+    /// `/pisah GJ-…`: an official splits a linked ticket off into a life of its own.
+    Unlink(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,6 +404,8 @@ impl Turn<'_> {
             Body::Command(ChatCommand::Search(text)) => self.search(&text).await,
             Body::Command(ChatCommand::Monthly(period)) => self.monthly(&period).await,
             Body::Command(ChatCommand::Answer { id, text }) => self.answer_complaint(&id, &text).await,
+            Body::Command(ChatCommand::Link { parent, child }) => self.link_command(&parent, &child).await,
+            Body::Command(ChatCommand::Unlink(child)) => self.unlink_command(&child).await,
             Body::Command(ChatCommand::Complain) => {
                 if !self.registered() {
                     // A newcomer registers first, as with a report.

@@ -29,6 +29,8 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     /// When the SLA worker must look at this ticket next; `None` when nothing can fall due.
     pub next_sla_at: Option<DateTimeUtc>,
+    /// The incident this report is linked to: it follows that ticket instead of the SOP.
+    pub parent_id: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
