@@ -15,6 +15,7 @@ mod m20261124_000001_inbox;
 mod m20261124_000002_papers;
 mod m20261130_000004_cards;
 mod m20261130_000007_incidents;
+mod m20261130_000008_console;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_papers::Migration),
             Box::new(m20261130_000004_cards::Migration),
             Box::new(m20261130_000007_incidents::Migration),
+            Box::new(m20261130_000008_console::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 mod act;
 mod cards;
 mod converse;
+mod dashboard;
 mod error;
 mod incident;
 mod notify;
@@ -13,6 +14,7 @@ mod press;
 mod queries;
 mod records;
 mod report;
+mod sign_in;
 mod sla_worker;
 mod statuses;
 mod view;
@@ -20,12 +22,17 @@ mod view;
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
+pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;
 pub use incident::AlertOutcome;
 pub use press::{Press, PressOutcome};
 pub use queries::Query;
 pub use records::{Group, LogRow, Stats, StepCompliance, StepRecord, stats_of};
 pub use report::{Created, NewReport};
+pub use sign_in::{
+    CODE_MINUTES, ConsoleUser, FAILURE_WINDOW_MINUTES, LINK_HOURS, MAX_FAILURES, NewSession, Reach, SESSION_HOURS,
+    SignInError,
+};
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use statuses::{OUTSIDE_WINDOW, StatusError};
 pub use view::{EventView, TicketDetails};
