@@ -25,6 +25,7 @@ const REPORTER: i64 = 8201;
 const KASI: i64 = 8202;
 const TECH_A: i64 = 8203;
 const TECH_B: i64 = 8204;
+const HELPDESK: i64 = 8205;
 
 struct Console {
     app: App,
@@ -46,6 +47,7 @@ async fn start() -> Console {
             ("Kurnia", Role::Kasi, KASI.to_string()),
             ("Agus", Role::Technician, TECH_A.to_string()),
             ("Bayu", Role::Technician, TECH_B.to_string()),
+            ("Hadi", Role::Helpdesk, HELPDESK.to_string()),
         ];
         app::seed_dinkes(&desk, Channel::Telegram, &people).await;
     })
@@ -443,5 +445,87 @@ async fn the_admin_prints_a_link_that_signs_in_once() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Kurnia"), "{html}");
     assert_eq!(second.status(), StatusCode::UNAUTHORIZED);
+    console.stop().await;
+}
+
+/// The hidden fields of the form on `html` whose `kind` is `kind`.
+fn action_form(html: &str, kind: &str) -> Vec<(String, String)> {
+    let marker = format!(r#"name="kind" value="{kind}""#);
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no `{kind}` form in {html}"));
+    let start = html[..at].rfind("<form").unwrap();
+    let end = at + html[at..].find("</form>").unwrap();
+    html[start..end]
+        .split("<input type=\"hidden\" ")
+        .skip(1)
+        .filter_map(|field| {
+            let name = field.split("name=\"").nth(1)?.split('"').next()?;
+            let value = field.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_official_acts_from_the_browser_and_the_reporter_is_told_as_from_chat() {
+    let console = start().await;
+    let number = console.ticket(None).await;
+    eventually("the reporter's receipt", || std::future::ready(!console.fake.sent_to(REPORTER).is_empty())).await;
+    let before = console.fake.sent_to(REPORTER).len();
+    let mut hadi = console.sign_in(HELPDESK, 1).await;
+    let (_, page) = console.get(&mut hadi, &format!("/tiket/{number}")).await;
+    let form = action_form(&page, "forward");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let path = format!("/tiket/{number}/tindakan");
+
+    let forged: Vec<(&str, &str)> = fields.iter().copied().filter(|(n, _)| *n != "csrf").collect();
+    let refused = console.post(&mut hadi, &path, &forged).await;
+    let done = console.post(&mut hadi, &path, &fields).await;
+    let done_status = done.status();
+    let answer = done.text().await.unwrap();
+    let again = console.post(&mut hadi, &path, &fields).await;
+
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(done_status, StatusCode::OK, "{answer}");
+    assert!(answer.contains(&number), "{answer}");
+    assert_eq!(again.status(), StatusCode::CONFLICT, "a stale form is refused as a stale button is");
+    let row = tickets::list(console.app.desk.db(), None, 1).await.unwrap().remove(0);
+    assert_eq!(row.step, "prioritas");
+    // The reporter hears of it in their chat, and the Kasi gets the card, as from chat.
+    eventually("the reporter told", || std::future::ready(console.fake.sent_to(REPORTER).len() > before)).await;
+    eventually("the Kasi's card", || {
+        let cards = console.fake.sent_to(KASI);
+        std::future::ready(cards.iter().any(|m| m.body.to_string().contains("Atur prioritas")))
+    })
+    .await;
+    let (_, history) = console.get(&mut hadi, &format!("/tiket/{number}")).await;
+    assert!(history.contains("Konsol web") && history.contains("meneruskan"), "{history}");
+    console.stop().await;
+}
+
+#[tokio::test]
+async fn a_technician_is_offered_no_action_on_a_step_that_is_not_theirs() {
+    let console = start().await;
+    let number = console.ticket(Some(TECH_A)).await;
+    let mut agus = console.sign_in_by_link(console.person(TECH_A).await).await;
+
+    let (_, page) = console.get(&mut agus, &format!("/tiket/{number}")).await;
+    let (_, csrf_page) = console.get(&mut agus, "/dasbor").await;
+    let version = tickets::list(console.app.desk.db(), None, 1).await.unwrap()[0].version.to_string();
+    // The right version: refused for the role, not for staleness.
+    let forged = [
+        ("csrf", csrf_of(&csrf_page)),
+        ("kind", "forward".to_owned()),
+        ("to", "prioritas".to_owned()),
+        ("version", version),
+    ];
+    let fields: Vec<(&str, &str)> = forged.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let response = console.post(&mut agus, &format!("/tiket/{number}/tindakan"), &fields).await;
+
+    assert!(!page.contains(r#"name="kind""#), "{page}");
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let refusal = response.text().await.unwrap();
+    assert!(refusal.contains("Tahap ini ditangani oleh"), "refused for the role: {refusal}");
+    let row = tickets::list(console.app.desk.db(), None, 1).await.unwrap().remove(0);
+    assert_eq!(row.step, "terima");
     console.stop().await;
 }

@@ -4,6 +4,7 @@
 
 mod act;
 mod cards;
+mod console_act;
 mod converse;
 mod dashboard;
 mod error;
@@ -21,6 +22,7 @@ mod view;
 
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
+pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;

@@ -14,7 +14,7 @@ use super::{Console, Tr, internal, message, page};
 use crate::domain::role::Role;
 use crate::domain::ticket::TicketStatus;
 use crate::i18n;
-use crate::service::{BoardFilter, ConsoleUser, ViewError};
+use crate::service::{BoardFilter, ConsoleRequest, ConsoleUser, PressOutcome, ViewError};
 
 type Params = Query<HashMap<String, String>>;
 
@@ -60,6 +60,16 @@ struct DashboardPage {
     load: Vec<LoadRow>,
 }
 
+pub struct ActionView {
+    label: String,
+    kind: String,
+    /// Empty when the action has no target.
+    to: String,
+    version: i32,
+    note: bool,
+    choices: Vec<Choice>,
+}
+
 pub struct Visit {
     step: String,
     entered: String,
@@ -91,6 +101,8 @@ struct TicketPage {
     reporter: String,
     assignees: String,
     overall_due: String,
+    act_href: String,
+    actions: Vec<ActionView>,
     visits: Vec<Visit>,
     events: Vec<Event>,
 }
@@ -248,7 +260,28 @@ pub async fn ticket(
             }
         })
         .collect();
+    let actions = match console.desk.console_actions(&user, ticket, tr.lang).await {
+        Ok(actions) => actions,
+        Err(err) => return internal(tr, &err),
+    };
+    let actions = actions
+        .into_iter()
+        .map(|a| ActionView {
+            label: a.label,
+            kind: a.action.kind.as_str().to_owned(),
+            to: a.action.to.unwrap_or_default(),
+            version: a.action.version,
+            note: a.note,
+            choices: a
+                .choices
+                .into_iter()
+                .map(|(arg, label)| Choice { value: arg.to_string(), label, selected: false })
+                .collect(),
+        })
+        .collect();
     let page_data = TicketPage {
+        act_href: tr.href(&format!("/tiket/{}/tindakan", ticket.number)),
+        actions,
         tr,
         user_name: user.person.name.clone(),
         csrf: user.csrf.clone(),
@@ -265,4 +298,55 @@ pub async fn ticket(
         events,
     };
     page(StatusCode::OK, &page_data)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ActForm {
+    csrf: String,
+    kind: String,
+    to: String,
+    version: i32,
+    arg: String,
+    note: String,
+}
+
+/// A card's button pressed in the browser: the same call as in chat, the same answer.
+pub async fn act(
+    State(console): State<Console>,
+    Path(number): Path<String>,
+    Query(query): Params,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ActForm>,
+) -> Response {
+    let user = match signed_in(&console, &headers, &query).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let tr = Tr::of(&query, Some(&user));
+    if !session::session_form_ok(&user, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, tr, "console.refused_title", "console.csrf_refused", "/dasbor");
+    }
+    let request = ConsoleRequest {
+        kind: form.kind,
+        to: Some(form.to).filter(|t| !t.is_empty()),
+        version: form.version,
+        arg: form.arg.parse().ok(),
+        note: Some(form.note).filter(|n| !n.trim().is_empty()),
+    };
+    let back = format!("/tiket/{number}");
+    let (status, title, text) = match console.desk.console_act(&user, &number, request).await {
+        Ok(PressOutcome::Done { answer }) => (StatusCode::OK, tr.t("console.done_title"), answer),
+        Ok(PressOutcome::Refused { answer } | PressOutcome::Asked { answer }) => {
+            (StatusCode::CONFLICT, tr.t("console.refused_title"), answer)
+        }
+        Ok(PressOutcome::Duplicate) => (StatusCode::CONFLICT, tr.t("console.refused_title"), tr.t("refusal.duplicate")),
+        Err(err) if err.is_internal() => return internal(tr, &err),
+        Err(err) => (
+            StatusCode::BAD_REQUEST,
+            tr.t("console.refused_title"),
+            err.localized(tr.lang, console.desk.sop().calendar.timezone()),
+        ),
+    };
+    page(status, &super::Message { tr, title, text, back: &back })
 }

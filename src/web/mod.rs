@@ -42,6 +42,7 @@ pub fn routes(console: Console) -> Router {
         .route("/keluar", post(sign_in::sign_out))
         .route("/dasbor", get(board::dashboard))
         .route("/tiket/{number}", get(board::ticket))
+        .route("/tiket/{number}/tindakan", post(board::act))
         .with_state(console)
 }
 
