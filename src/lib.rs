@@ -12,7 +12,8 @@
 //!   through each channel's [`delivery::Sender`], in order, with retries.
 //! - [`config`], [`settings`], [`clock`], [`i18n`]: loading SOP files, typed settings, a
 //!   settable clock, and localized texts from `locales/`.
-//! - [`cli`] and [`startup`]: the `sigap` command and the HTTP server it serves.
+//! - [`cli`] and [`startup`]: the `sigap` command and the HTTP server it serves; [`web`]:
+//!   the console in the browser, pages over the same service calls the chat uses.
 
 rust_i18n::i18n!("locales", fallback = "id");
 
@@ -33,3 +34,4 @@ pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod web;

@@ -127,8 +127,10 @@ pub mod kind {
 
     /// A monitoring tool says an incident's outage has recovered (to the ticket's actors).
     pub const ALERT_RECOVERED: &str = "alert_recovered";
+    /// A one-time code to sign in to the web console.
+    pub const SIGN_IN_CODE: &str = "sign_in_code";
 
-    const ALL: [&str; 16] = [
+    const ALL: [&str; 17] = [
         RECEIVED,
         UPDATE,
         CARD,
@@ -145,6 +147,7 @@ pub mod kind {
         COMPLAINT,
         RESENT,
         ALERT_RECOVERED,
+        SIGN_IN_CODE,
     ];
 
     /// A paper (PDF) the SOP sends at a step.

@@ -1,6 +1,6 @@
 //! Building and running the service. [`Application::build`] is what `main` runs and what
 //! the integration tests start on port 0 with their own database: one HTTP server (health,
-//! readiness, metrics; channel webhooks mount here too) over one [`Helpdesk`], and the
+//! readiness, metrics, the web console; channel webhooks mount here too) over one [`Helpdesk`], and the
 //! background workers, all stopped together on shutdown.
 
 use std::future::Future;
@@ -131,7 +131,8 @@ impl Application {
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let mut router =
-            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) });
+            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) })
+                .merge(crate::web::routes(crate::web::Console { desk: desk.clone(), channels: channels_on(settings) }));
         let mut whatsapp_inbox = None;
         if let Some((receiver, inbox)) = whatsapp {
             router = router.merge(receiver.clone().routes());
@@ -294,6 +295,23 @@ fn configured_senders(settings: &Settings, loaded: &config::LoadedSop) -> anyhow
         None => tracing::warn!("WHATSAPP_* are not set: WhatsApp is off"),
     }
     Ok(senders)
+}
+
+/// What the landing page says is on: the chat channels and the monitoring intake, as the
+/// channels' names in the event log (the page words them in the reader's language).
+fn channels_on(settings: &Settings) -> Vec<(crate::domain::ticket::Channel, Vec<String>)> {
+    use crate::domain::ticket::Channel;
+    let mut on = Vec::new();
+    if settings.telegram_token.is_some() {
+        on.push((Channel::Telegram, Vec::new()));
+    }
+    if settings.whatsapp.is_some() {
+        on.push((Channel::Whatsapp, Vec::new()));
+    }
+    if !settings.alert_tokens.is_empty() {
+        on.push((Channel::Monitoring, settings.alert_tokens.iter().map(|(s, _)| s.as_str().to_owned()).collect()));
+    }
+    on
 }
 
 /// Reply ids are signed with a key derived from the app secret, so only SIGAP makes them.

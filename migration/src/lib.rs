@@ -17,6 +17,7 @@ mod m20261130_000004_cards;
 mod m20261130_000005_outbox_parts;
 mod m20261130_000006_flat_cost;
 mod m20261130_000007_incidents;
+mod m20261130_000008_console;
 mod m20261130_000009_linked;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_outbox_parts::Migration),
             Box::new(m20261130_000006_flat_cost::Migration),
             Box::new(m20261130_000007_incidents::Migration),
+            Box::new(m20261130_000008_console::Migration),
             Box::new(m20261130_000009_linked::Migration),
         ]
     }

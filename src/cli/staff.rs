@@ -1,5 +1,8 @@
-//! `sigap staff add|list|disable`: the admin registers officials and technicians with the
-//! roles that decide which SOP steps they act on.
+//! `sigap staff add|list|disable|invite|login-link`: the admin registers officials and
+//! technicians with the roles that decide which SOP steps they act on, and can hand one of
+//! them a link into the web console.
+
+use std::sync::Arc;
 
 use chrono::Utc;
 use clap::Subcommand;
@@ -7,10 +10,12 @@ use rust_i18n::t;
 
 use super::output::inert;
 use super::{CliError, connect};
+use crate::clock::SystemClock;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
 use crate::domain::ticket::Channel;
 use crate::i18n;
+use crate::service::Helpdesk;
 use crate::settings::Settings;
 use crate::store::conversations::{self, NewInvite};
 use crate::store::directory::{self, NewPerson, PersonRecord};
@@ -60,6 +65,11 @@ pub enum StaffCommand {
     List,
     /// Stop a person from acting or receiving tasks (history is kept)
     Disable { id: i64 },
+    /// Print a link that signs this staff member in to the web console once
+    LoginLink {
+        /// The person's id (see `staff list`)
+        person: i64,
+    },
 }
 
 pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError> {
@@ -116,6 +126,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
                 println!("{}", row(locale, &person));
             }
         }
+        StaffCommand::LoginLink { person } => login_link(settings, person).await?,
         StaffCommand::Disable { id } => {
             let db = connect(settings).await?;
             let person = directory::set_active(&db, id, false).await.map_err(|e| CliError::new(locale, e))?;
@@ -197,5 +208,18 @@ async fn invite(settings: &Settings, role: &str, name: &str, org: Option<&str>, 
             expires = expires_at.format("%Y-%m-%d %H:%M UTC")
         )
     );
+    Ok(())
+}
+
+/// The link goes to the address SIGAP listens on: the admin hands it over on the office's
+/// network, where that address is reachable.
+async fn login_link(settings: &Settings, person: i64) -> Result<(), CliError> {
+    let locale = settings.locale.as_str();
+    let loaded = crate::config::load_sop(&settings.sop, &settings.config_dir).map_err(|e| CliError::new(locale, e))?;
+    let db = connect(settings).await?;
+    let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
+    let secret = desk.sign_in_link(person).await.map_err(|e| CliError::new(locale, e))?;
+    let link = format!("http://{}/masuk/tautan/{secret}", settings.listen);
+    println!("{}", t!("cli.login_link", locale = locale, id = person, link = link, hours = crate::service::LINK_HOURS));
     Ok(())
 }

@@ -20,7 +20,7 @@ impl Limits {
         match channel {
             Channel::Telegram => Limits { per_chat_interval: Duration::from_secs(1), per_second: 30 },
             Channel::Whatsapp => Limits { per_chat_interval: Duration::from_millis(200), per_second: 80 },
-            Channel::Cli | Channel::System | Channel::Monitoring => {
+            Channel::Cli | Channel::System | Channel::Monitoring | Channel::Web => {
                 Limits { per_chat_interval: Duration::ZERO, per_second: usize::MAX }
             }
         }

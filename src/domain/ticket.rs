@@ -155,13 +155,14 @@ vocabulary!(
 
 vocabulary!(
     /// Where an action came from; recorded on every event. `monitoring`: a monitoring
-    /// tool's alert (Zabbix, Alertmanager, …), not a person.
+    /// tool's alert (Zabbix, Alertmanager, …), not a person; `web`: the web console.
     Channel, "channel" {
         Telegram => "telegram",
         Whatsapp => "whatsapp",
         Cli => "cli",
         System => "system",
         Monitoring => "monitoring",
+        Web => "web",
     }
 );
 

@@ -4,7 +4,9 @@
 
 mod act;
 mod cards;
+mod console_act;
 mod converse;
+mod dashboard;
 mod error;
 mod incident;
 mod linked;
@@ -16,13 +18,16 @@ mod queries;
 mod records;
 mod report;
 mod retention;
+mod sign_in;
 mod sla_worker;
 mod statuses;
 mod view;
 
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
+pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
+pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;
 pub use incident::AlertOutcome;
 pub use press::{Press, PressOutcome};
@@ -30,6 +35,10 @@ pub use queries::Query;
 pub use records::{Group, LogRow, Stats, StepCompliance, StepRecord, stats_of};
 pub use report::{Created, NewReport};
 pub use retention::{Pruned, Retention};
+pub use sign_in::{
+    CODE_MINUTES, ConsoleUser, FAILURE_WINDOW_MINUTES, LINK_HOURS, MAX_FAILURES, NewSession, Reach, SESSION_HOURS,
+    SignInError,
+};
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use statuses::{OUTSIDE_WINDOW, StatusError};
 pub use view::{EventView, TicketDetails};

@@ -239,7 +239,7 @@ impl Helpdesk {
 
     /// Whether `person` may press `action` now: the checks [`Helpdesk::act`] makes before
     /// anything else, with the same refusals (who acted first, wrong role, not assigned).
-    async fn may_press(&self, person: &PersonRecord, action: &ButtonAction) -> Result<(), ServiceError> {
+    pub(super) async fn may_press(&self, person: &PersonRecord, action: &ButtonAction) -> Result<(), ServiceError> {
         if !person.active {
             return Err(ServiceError::UnknownPerson);
         }
@@ -326,7 +326,7 @@ impl Helpdesk {
     }
 }
 
-fn command(action: &ButtonAction, note: Option<&str>) -> Command {
+pub(super) fn command(action: &ButtonAction, note: Option<&str>) -> Command {
     let mut command = Command::new(action.kind, action.version);
     command.to = action.to.clone().map(Target::from);
     command.note = note.map(str::to_owned);
@@ -334,7 +334,7 @@ fn command(action: &ButtonAction, note: Option<&str>) -> Command {
 }
 
 /// The person's answer to a press or a reply, from what [`Helpdesk::act_from`] returned.
-fn outcome(
+pub(super) fn outcome(
     result: Result<super::Acted, ServiceError>,
     locale: &str,
     tz: chrono_tz::Tz,

@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod cards;
 pub mod complaints;
+pub mod console;
 pub mod conversations;
 pub mod directory;
 pub mod entity;
