@@ -327,10 +327,8 @@ pub fn sla_due_statement(backend: sea_orm::DbBackend, now: DateTime<Utc>, limit:
 }
 
 fn sla_due_select(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<ticket::Entity> {
-    // A linked report follows its incident's clock: nothing of its own falls due.
     ticket::Entity::find()
         .filter(ticket::Column::NextSlaAt.lte(now))
-        .filter(ticket::Column::ParentId.is_null())
         .order_by_asc(ticket::Column::NextSlaAt)
         .limit(limit)
 }

@@ -29,7 +29,13 @@ pub(super) struct Watched {
 
 /// The next batch of tickets due for a look at `now`.
 pub(super) async fn due(desk: &Helpdesk, now: DateTime<Utc>) -> Result<Vec<Watched>, ServiceError> {
-    let rows = tickets::sla_due(desk.db(), now, BATCH).await?;
+    let mut rows = tickets::sla_due(desk.db(), now, BATCH).await?;
+    // A linked report follows its incident's clock: nothing of its own falls due. Filtering
+    // it in the query would let the planner walk the parent index over all history instead.
+    for child in rows.iter().filter(|t| t.parent_id.is_some()) {
+        tickets::set_next_sla(desk.db(), child.id, child.version, None).await?;
+    }
+    rows.retain(|t| t.parent_id.is_none());
     with_clocks(desk, rows, now, true).await
 }
 
