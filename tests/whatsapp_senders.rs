@@ -89,3 +89,64 @@ async fn messages_from_implausible_numbers_are_skipped_and_record_no_conversatio
     assert!(log.contains("implausible sender not stored"), "{log}");
     assert!(log.contains("implausible sender skipped"), "{log}");
 }
+
+/// The peak resident memory of a process so far (`VmHWM`), in kB.
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: 0 kB");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// One delivery of 5,000 newcomers' first messages (as the hostile test of issue 20 sent):
+/// stored a message a row and applied in bounded batches, every newcomer answered
+/// once. The process's peak memory is printed for BENCHMARKS, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_of_five_thousand_messages_is_applied_whole_in_bounded_batches() {
+    const MANY: usize = 5_000;
+    let (url, _db_dir) = db::fresh_database().await;
+    let data = tempfile::tempdir().unwrap();
+    let db = store::connect(&url).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let graph = FakeGraph::start(crowd::WA_TOKEN, PHONE_ID).await;
+    let port = crowd::free_port();
+    let log = data.path().join("sigap.log");
+    let bin = Path::new(env!("CARGO_BIN_EXE_sigap"));
+    let child = crowd::serve_whatsapp(bin, &url, data.path(), (&graph.api_url(), PHONE_ID), port, &log, &[]);
+    let http = reqwest::Client::new();
+    crowd::until_ready(&http, port).await;
+    let idle_kb = peak_rss_kb(child.id());
+
+    let senders: Vec<String> = (0..MANY).map(|i| format!("62819{:08}", 50_000_000 + i)).collect();
+    let refs: Vec<&str> = senders.iter().map(String::as_str).collect();
+    let body = serde_json::to_vec(&delivery(&refs)).unwrap();
+    let bytes = body.len();
+    let answer = http
+        .post(format!("http://127.0.0.1:{port}/webhook/whatsapp"))
+        .header("Content-Type", "application/json")
+        .header("X-Hub-Signature-256", fake_graph::webhook::sign(crowd::WA_SECRET, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let conversations = crowd::count(&db, "SELECT COUNT(*) FROM conversations").await;
+        if conversations == MANY as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{conversations} of {MANY} applied");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let peak_kb = peak_rss_kb(child.id());
+    crowd::stop(child);
+    let inbox = store::inbox::open(&url, &db).await.unwrap();
+    assert_eq!(store::inbox::depth(&inbox).await.unwrap(), 0);
+    assert_eq!(store::inbox::parked_count(&inbox).await.unwrap(), 0);
+    println!(
+        "one delivery of {MANY} messages ({} KB): peak RSS {} MB (idle {} MB)",
+        bytes / 1024,
+        peak_kb / 1024,
+        idle_kb / 1024
+    );
+}
