@@ -15,7 +15,6 @@ use crate::domain::sop::Step;
 use crate::domain::ticket::Channel;
 use crate::outbound::{OutboundMessage, kind};
 use crate::store::attachments::{self, NewAttachment};
-use crate::store::directory;
 use crate::store::outbox::NewOutbound;
 use crate::store::people::{self, Orgs};
 
@@ -56,15 +55,12 @@ impl Helpdesk {
         if step.papers.is_empty() || recipients.is_empty() {
             return Ok(Vec::new());
         }
-        let mut locales = std::collections::HashMap::new();
-        for (person_id, _, _) in &recipients {
-            if let Some(id) = person_id
-                && !locales.contains_key(id)
-            {
-                let locale = directory::person_record(txn, *id).await?.map_or("id", |p| crate::i18n::locale(&p.locale));
-                locales.insert(*id, locale);
-            }
-        }
+        let ids: Vec<i64> = recipients.iter().filter_map(|(id, _, _)| *id).collect();
+        let locales: std::collections::HashMap<i64, &'static str> = people::records(txn, &ids, &mut Orgs::default())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, crate::i18n::locale(&p.locale)))
+            .collect();
         let photos = attachments::photos_of(txn, &self.data_dir, ticket.id).await?;
         let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {

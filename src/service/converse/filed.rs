@@ -16,10 +16,11 @@ use crate::i18n;
 use crate::outbound::{Button, ButtonAction, OutboundMessage, Pick, kind};
 use crate::service::ServiceError;
 use crate::store::attachments::{self, SavedFile};
+use crate::store::cards;
 use crate::store::entity::{ticket, ticket_event};
 use crate::store::outbox::NewOutbound;
+use crate::store::people::{self, Orgs};
 use crate::store::tickets::{self, TicketRow};
-use crate::store::{cards, directory};
 
 /// How long after filing (or after the last file added) photos sent to the chat attach to
 /// the ticket: a reporter takes the picture right after writing, not an hour later.
@@ -223,7 +224,13 @@ impl Turn<'_> {
                 Amendment::Category(c) => i18n::category(locale, *c),
                 _ => value.clone(),
             };
-            t!("notice.amended", locale = locale, number = row.number, field = label, value = shown).into_owned()
+            OutboundMessage::text(t!(
+                "notice.amended",
+                locale = locale,
+                number = row.number,
+                field = label,
+                value = shown
+            ))
         })
         .await?;
         if let Some(filed) = &mut self.draft.filed {
@@ -266,21 +273,13 @@ impl Turn<'_> {
         let count = saved.len();
         self.say(t!(format!("intake.{what}"), locale = locale, number = row.number, count = count).into_owned());
         // Whoever holds the ticket's card sees what came after it.
-        let holders = self.card_holders(row.id).await?;
-        for (channel, address, person_id) in holders {
-            let locale = self.locale_of(person_id).await?;
-            let text =
-                t!(format!("notice.{what}"), locale = locale, number = row.number, count = count, note = caption)
-                    .into_owned();
-            self.replies.push(NewOutbound {
-                person_id,
-                channel,
-                address,
-                ticket_id: Some(row.id),
-                kind: kind::UPDATE,
-                message: OutboundMessage { text, attachments: photos.clone(), ..Default::default() },
-            });
-        }
+        self.tell_card_holders(&row, |locale| OutboundMessage {
+            text: t!(format!("notice.{what}"), locale = locale, number = row.number, count = count, note = caption)
+                .into_owned(),
+            attachments: photos.clone(),
+            ..Default::default()
+        })
+        .await?;
         if let Some(filed) = &mut self.draft.filed {
             filed.at = self.now;
         }
@@ -326,24 +325,33 @@ impl Turn<'_> {
         Ok(holders)
     }
 
-    async fn tell_card_holders(&mut self, row: &TicketRow, text: impl Fn(&str) -> String) -> Result<(), ServiceError> {
-        for (channel, address, person_id) in self.card_holders(row.id).await? {
-            let locale = self.locale_of(person_id).await?;
+    /// Queue `message` (rendered in each reader's language) to every chat holding a live
+    /// card of the ticket; their languages are read in one batch.
+    async fn tell_card_holders(
+        &mut self,
+        row: &TicketRow,
+        message: impl Fn(&str) -> OutboundMessage,
+    ) -> Result<(), ServiceError> {
+        let holders = self.card_holders(row.id).await?;
+        let ids: Vec<i64> = holders.iter().filter_map(|(_, _, id)| *id).collect();
+        let locales: std::collections::HashMap<i64, &'static str> =
+            people::records(self.txn, &ids, &mut Orgs::default())
+                .await?
+                .into_iter()
+                .map(|p| (p.id, i18n::locale(&p.locale)))
+                .collect();
+        for (channel, address, person_id) in holders {
+            let locale = person_id.and_then(|id| locales.get(&id).copied()).unwrap_or("id");
             self.replies.push(NewOutbound {
                 person_id,
                 channel,
                 address,
                 ticket_id: Some(row.id),
                 kind: kind::UPDATE,
-                message: OutboundMessage::text(text(locale)),
+                message: message(locale),
             });
         }
         Ok(())
-    }
-
-    async fn locale_of(&self, person_id: Option<i64>) -> Result<&'static str, ServiceError> {
-        let Some(id) = person_id else { return Ok("id") };
-        Ok(directory::person_record(self.txn, id).await?.map_or("id", |p| i18n::locale(&p.locale)))
     }
 }
 
