@@ -71,6 +71,8 @@ pub struct Settings {
     pub alert_tokens: Vec<(crate::domain::alert::Source, SecretString)>,
     /// `SIGAP_ALERT_HOST_LABELS`: the Alertmanager/Grafana labels that name the device.
     pub alert_host_labels: Vec<String>,
+    /// Gangguan massal: how an incident meets reports and the people it hits.
+    pub incidents: crate::service::IncidentOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +172,10 @@ impl Settings {
                 Some(raw) => raw.split(',').map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect(),
                 None => crate::channels::alerts::Options::default().host_labels,
             },
+            incidents: crate::service::IncidentOptions {
+                offer_minutes: number(&get, "SIGAP_LINK_OFFER_MINUTES", 120)?,
+                tell_organisations: flag(&get, "SIGAP_INCIDENT_TELL_ORGS", false)?,
+            },
         })
     }
 
@@ -203,6 +209,16 @@ impl Settings {
             Some(url) => url.expose_secret().to_owned(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sigap.db").display()),
         }
+    }
+}
+
+/// A yes/no setting: `1`/`true`/`ya`/`yes`/`on` or `0`/`false`/`tidak`/`no`/`off`.
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, SettingsError> {
+    let Some(raw) = get(name) else { return Ok(default) };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "ya" | "yes" | "on" => Ok(true),
+        "0" | "false" | "tidak" | "no" | "off" | "" => Ok(false),
+        _ => Err(SettingsError::Invalid { name, reason: format!("`{raw}`: write 1 (on) or 0 (off)") }),
     }
 }
 

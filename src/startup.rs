@@ -75,7 +75,10 @@ impl Application {
             phone: settings.office_phone.clone(),
             logo,
         };
-        let desk = desk.with_letterhead(letterhead).with_complaint_days(settings.complaint_answer_days);
+        let desk = desk
+            .with_letterhead(letterhead)
+            .with_complaint_days(settings.complaint_answer_days)
+            .with_incident_options(settings.incidents);
         let desk = match settings.telegram_team_chat {
             Some(chat) if settings.telegram_token.is_some() => {
                 desk.with_team_chat(crate::domain::ticket::Channel::Telegram, chat.to_string())

@@ -4,18 +4,22 @@
 //! one per report; every reporter gets every update of the incident in their language; the
 //! closing asks each of them to confirm, and one who says it is still broken gets a ticket of
 //! their own at the technician's step. A report from an organisation outside the outage walks
-//! the SOP on its own.
+//! the SOP on its own. Every fourth reporter writes on WhatsApp.
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/fake_graph.rs"]
+mod fake_graph;
 #[path = "support/fake_telegram.rs"]
 mod fake_telegram;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use app::{App, eventually, monday};
+use fake_graph::{FakeGraph, webhook};
 use fake_telegram::{FakeTelegram, Recorded};
 use serde_json::Value;
 use sigap::domain::role::Role;
@@ -24,6 +28,9 @@ use sigap::store::directory::{self, NewOrg, NewPerson, OrgKind};
 use sigap::store::tickets::{self, TicketRow};
 
 const TOKEN: &str = "781:LINKED-TEST";
+const WA_TOKEN: &str = "EAAG-linked-test";
+const PHONE_ID: &str = "106540352242922";
+const APP_SECRET: &str = "app-secret-linked";
 const SECRET: &str = "rahasia-zabbix-linked";
 const HELPDESK: i64 = 9_001;
 const KASI: i64 = 9_002;
@@ -50,24 +57,60 @@ fn english(chat: i64) -> bool {
     (chat - FIRST_REPORTER) % 3 == 2
 }
 
+/// Every fourth reporter writes from WhatsApp, from this number.
+fn whatsapp(chat: i64) -> Option<String> {
+    let under = reporters().any(|r| r == chat);
+    (under && (chat - FIRST_REPORTER) % 4 == 1).then(|| format!("628120000{chat}"))
+}
+
+fn text_of(body: &Value) -> String {
+    let candidates = [
+        &body["text"]["body"],
+        &body["interactive"]["body"]["text"],
+        // Outside the 24-hour window the text goes as the update template's parameter.
+        &body["template"]["components"][0]["parameters"][0]["text"],
+    ];
+    candidates.iter().find_map(|v| v.as_str()).unwrap_or_default().to_owned()
+}
+
+fn titles(body: &Value) -> Vec<String> {
+    let buttons = body["interactive"]["action"]["buttons"].as_array().cloned().unwrap_or_default();
+    buttons.iter().filter_map(|b| b["reply"]["title"].as_str().map(str::to_owned)).collect()
+}
+
 struct Office {
     fake: FakeTelegram,
+    graph: FakeGraph,
     app: App,
+    next_wamid: AtomicUsize,
     http: reqwest::Client,
     /// Per chat, how many messages were looked at already: a button is taken from a newer one.
     seen: Mutex<HashMap<i64, usize>>,
 }
 
 async fn open() -> Office {
+    open_with(&[]).await
+}
+
+async fn open_with(extra: &[(&str, &str)]) -> Office {
     let fake = FakeTelegram::start(TOKEN).await;
-    let vars = [
+    let graph = FakeGraph::start(WA_TOKEN, PHONE_ID).await;
+    let mut vars = vec![
         ("SIGAP_SOP", "kudus".to_owned()),
         ("TELOXIDE_TOKEN", TOKEN.to_owned()),
         ("TELOXIDE_API_URL", fake.api_url()),
         ("SIGAP_TELEGRAM_CHAT_INTERVAL_MS", "0".to_owned()),
         ("SIGAP_TELEGRAM_PER_SECOND", "1000000".to_owned()),
         ("SIGAP_ALERT_TOKEN_ZABBIX", SECRET.to_owned()),
+        ("WHATSAPP_API_URL", graph.api_url()),
+        ("WHATSAPP_PHONE_NUMBER_ID", PHONE_ID.to_owned()),
+        ("WHATSAPP_ACCESS_TOKEN", WA_TOKEN.to_owned()),
+        ("WHATSAPP_APP_SECRET", APP_SECRET.to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", "linked".to_owned()),
+        ("SIGAP_WHATSAPP_CHAT_INTERVAL_MS", "0".to_owned()),
+        ("SIGAP_WHATSAPP_PER_SECOND", "1000000".to_owned()),
     ];
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let app = app::start(&vars, |desk| async move {
         let db = desk.db();
         let mut orgs: Vec<NewOrg> = std::fs::read_to_string(fixture("opd.csv"))
@@ -102,12 +145,22 @@ async fn open() -> Office {
         for (i, chat) in reporters().enumerate() {
             let org = UNDER[i % UNDER.len()];
             let locale = if english(chat) { "en" } else { "id" };
-            let new = person(format!("Pelapor {i}"), org, Role::Reporter, chat, locale);
+            let mut new = person(format!("Pelapor {i}"), org, Role::Reporter, chat, locale);
+            if let Some(phone) = whatsapp(chat) {
+                new.identities = vec![(Channel::Whatsapp, format!("+{phone}"))];
+            }
             directory::add_person(db, &new, monday()).await.unwrap();
         }
     })
     .await;
-    Office { fake, app, http: reqwest::Client::new(), seen: Mutex::new(HashMap::new()) }
+    Office {
+        fake,
+        graph,
+        app,
+        next_wamid: AtomicUsize::new(1),
+        http: reqwest::Client::new(),
+        seen: Mutex::new(HashMap::new()),
+    }
 }
 
 impl Office {
@@ -126,12 +179,40 @@ impl Office {
         assert_eq!(response.status(), reqwest::StatusCode::OK, "{file}");
     }
 
-    fn say(&self, from: i64, text: &str) {
-        self.fake.push_update(self.fake.message_from(from, text));
+    /// A message from `from`, on Telegram or, for a WhatsApp reporter, as Meta's webhook.
+    async fn say(&self, from: i64, text: &str) {
+        let Some(phone) = whatsapp(from) else {
+            self.fake.push_update(self.fake.message_from(from, text));
+            return;
+        };
+        let id = format!("wamid.IN{:06}", self.next_wamid.fetch_add(1, Ordering::SeqCst));
+        let body = serde_json::to_vec(&webhook::text(&phone, "Pelapor", &id, text)).unwrap();
+        let response = self
+            .http
+            .post(format!("http://{}/webhook/whatsapp", self.app.addr))
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", webhook::sign(APP_SECRET, &body))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
     }
 
     fn texts(&self, chat: i64) -> Vec<String> {
+        if let Some(phone) = whatsapp(chat) {
+            return self.graph.sent_to(&phone).iter().map(text_of).collect();
+        }
         self.fake.sent_to(chat).iter().filter_map(|r| r.body["text"].as_str().map(str::to_owned)).collect()
+    }
+
+    /// The button labels of each message to `chat` that speaks of `number` and has buttons.
+    fn questions_about(&self, chat: i64, number: &str) -> Vec<Vec<String>> {
+        if let Some(phone) = whatsapp(chat) {
+            let sent = self.graph.sent_to(&phone);
+            return sent.iter().filter(|b| text_of(b).contains(number)).map(titles).filter(|t| !t.is_empty()).collect();
+        }
+        self.cards_about(chat, number).iter().map(|r| labels(&r.body)).collect()
     }
 
     /// The cards `chat` was sent: new messages with buttons (not the edits that retire them).
@@ -196,8 +277,11 @@ impl Office {
         let db = self.app.desk.db();
         let mut out = HashMap::new();
         for chat in reporters() {
-            let person =
-                directory::person_by_identity(db, Channel::Telegram, &chat.to_string()).await.unwrap().unwrap();
+            let (channel, address) = match whatsapp(chat) {
+                Some(phone) => (Channel::Whatsapp, format!("+{phone}")),
+                None => (Channel::Telegram, chat.to_string()),
+            };
+            let person = directory::person_by_identity(db, channel, &address).await.unwrap().unwrap();
             out.insert(person.id, chat);
         }
         out
@@ -206,6 +290,7 @@ impl Office {
     async fn stop(self) {
         self.app.stop().await;
         assert!(self.fake.violations().is_empty(), "{:?}", self.fake.violations());
+        assert!(self.graph.violations().is_empty(), "{:?}", self.graph.violations());
     }
 }
 
@@ -234,7 +319,7 @@ async fn incident_with_reports(office: &Office) -> (TicketRow, Vec<TicketRow>) {
     eventually("the incident", || async { office.tickets().await.len() == 1 }).await;
     let incident = office.tickets().await.remove(0);
     for chat in reporters() {
-        office.say(chat, REPORT);
+        office.say(chat, REPORT).await;
     }
     let want = usize::try_from(REPORTERS).unwrap() + 1;
     eventually("every report", || async { office.tickets().await.len() == want }).await;
@@ -273,7 +358,7 @@ async fn reports_under_an_open_incident_join_it_and_every_reporter_follows_it_to
     // The technician resolves. Monitoring, the incident's reporter, has no chat: its
     // confirmation is recorded and the Kabid gets the report at once.
     office.tap(TECH, "Selesai").await;
-    office.say(TECH, "Modul SFP router core diganti");
+    office.say(TECH, "Modul SFP router core diganti").await;
     office.until_ticket(incident.id, "the Kabid's step", |t| t.step == "laporan_kabid").await;
     let confirmed = tickets::events(office.app.desk.db(), incident.id).await.unwrap();
     let confirm = confirmed.iter().find(|e| e.action == "confirm").expect("the confirmation is recorded");
@@ -296,9 +381,7 @@ async fn reports_under_an_open_incident_join_it_and_every_reporter_follows_it_to
             ("Apakah jaringan di tempat Anda sudah normal kembali?", "Sudah normal", "Masih gangguan")
         };
         office.told(chat, &[question, &incident.number]).await;
-        let asked = office.cards_about(chat, &incident.number);
-        assert_eq!(asked.len(), 1, "{chat}: one question with buttons");
-        assert_eq!(labels(&asked[0].body), [yes, no]);
+        assert_eq!(office.questions_about(chat, &incident.number), [[yes, no]], "{chat}: one question with buttons");
     }
     for child in &children {
         office.until_ticket(child.id, "children closed", |t| t.status == "closed").await;
@@ -332,10 +415,11 @@ async fn a_child_still_broken_after_the_close_gets_its_own_ticket_at_the_technic
     let (incident, children) = incident_with_reports(&office).await;
     let chats = office.chats_of_reporters().await;
     let chat_of = |child: &TicketRow| chats[&child.reporter_id];
-    let still = children.iter().find(|c| !english(chat_of(c))).unwrap();
-    let fine = children.iter().find(|c| c.id != still.id).unwrap();
+    let on_telegram = |c: &&TicketRow| whatsapp(chat_of(c)).is_none();
+    let still = children.iter().filter(on_telegram).find(|c| !english(chat_of(c))).unwrap();
+    let fine = children.iter().filter(on_telegram).find(|c| c.id != still.id).unwrap();
     office.tap(TECH, "Selesai").await;
-    office.say(TECH, "Modul SFP router core diganti");
+    office.say(TECH, "Modul SFP router core diganti").await;
     office.tap(KABID, "Setujui laporan").await;
     office.until_ticket(still.id, "the report closed with the incident", |t| t.status == "closed").await;
 
@@ -379,7 +463,7 @@ async fn a_report_from_outside_the_outage_walks_the_sop_on_its_own_and_officials
     eventually("the incident", || async { office.tickets().await.len() == 1 }).await;
     let incident = office.tickets().await.remove(0);
 
-    office.say(OUTSIDER, REPORT);
+    office.say(OUTSIDER, REPORT).await;
     eventually("the outsider's ticket", || async { office.tickets().await.len() == 2 }).await;
     let own = office.tickets().await.into_iter().find(|t| t.id != incident.id).unwrap();
     assert_eq!((own.parent_id, own.step.as_str()), (None, "terima"));
@@ -387,14 +471,14 @@ async fn a_report_from_outside_the_outage_walks_the_sop_on_its_own_and_officials
     assert_eq!(office.cards(HELPDESK).len(), 1);
 
     // A ticket cannot join itself; a reporter cannot link at all.
-    office.say(HELPDESK, &format!("/gabung {} {}", own.number, own.number));
+    office.say(HELPDESK, &format!("/gabung {} {}", own.number, own.number)).await;
     office.told(HELPDESK, &["tidak dapat digabungkan ke dirinya sendiri"]).await;
-    office.say(OUTSIDER, &format!("/gabung {} {}", incident.number, own.number));
+    office.say(OUTSIDER, &format!("/gabung {} {}", incident.number, own.number)).await;
     office.told(OUTSIDER, &["petugas"]).await;
     assert_eq!(office.ticket(own.id).await.parent_id, None);
 
     // The helpdesk finds it is the same outage after all: linked by command, its card retired.
-    office.say(HELPDESK, &format!("/gabung {} {}", incident.number, own.number));
+    office.say(HELPDESK, &format!("/gabung {} {}", incident.number, own.number)).await;
     office.until_ticket(own.id, "linked", |t| t.parent_id == Some(incident.id)).await;
     office.told(HELPDESK, &["digabungkan ke", &incident.number]).await;
     office.told(HELPDESK, &["Digabungkan ke gangguan massal", &incident.number]).await;
@@ -402,7 +486,7 @@ async fn a_report_from_outside_the_outage_walks_the_sop_on_its_own_and_officials
     assert_eq!(office.ticket(own.id).await.step, incident.step);
 
     // And split off again: its own ticket at the technician's check.
-    office.say(HELPDESK, &format!("/pisah {}", own.number));
+    office.say(HELPDESK, &format!("/pisah {}", own.number)).await;
     office.until_ticket(own.id, "split", |t| t.parent_id.is_none()).await;
     assert_eq!(office.ticket(own.id).await.step, "perbaikan_online");
     assert_eq!(office.events(own.id).await, ["report", "link", "unlink"]);
@@ -419,7 +503,7 @@ async fn a_monitoring_ticket_with_no_reports_passes_the_reporters_step_and_close
     let incident = office.tickets().await.remove(0);
 
     office.tap(TECH, "Selesai").await;
-    office.say(TECH, "Catu daya router dipulihkan");
+    office.say(TECH, "Catu daya router dipulihkan").await;
 
     // Nobody can confirm for monitoring in chat: SIGAP records that monitoring has not said
     // it recovered, and the Kabid gets the handling report to approve.
@@ -432,5 +516,115 @@ async fn a_monitoring_ticket_with_no_reports_passes_the_reporters_step_and_close
     office.told(KABID, &[&incident.number, "Catu daya router dipulihkan"]).await;
     office.tap(KABID, "Setujui laporan").await;
     office.until_ticket(incident.id, "closed", |t| t.status == "closed").await;
+    office.stop().await;
+}
+
+/// A reporter of organisation `org` (a Telegram chat of its own), added while the office runs.
+async fn reporter_of(office: &Office, name: &str, org: &str, chat: i64) {
+    let new = NewPerson {
+        name: name.into(),
+        org_code: Some(org.into()),
+        locale: "id".into(),
+        roles: vec![Role::Reporter],
+        identities: vec![(Channel::Telegram, chat.to_string())],
+    };
+    directory::add_person(office.app.desk.db(), &new, monday()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_may_be_the_same_outage_is_offered_to_the_helpdesk_with_one_tap_each_way() {
+    let office = open().await;
+    let (dinkes, disdik, ngaglik, bkpsdm) = (9_201, 9_202, 9_203, 9_204);
+    reporter_of(&office, "Rina", "DINKES", dinkes).await;
+    reporter_of(&office, "Sari", "DISDIK", disdik).await;
+    reporter_of(&office, "Tono", "KEC-NGAGLIK", ngaglik).await;
+    reporter_of(&office, "Umar", "BKPSDM", bkpsdm).await;
+
+    // The first report of an outage walks the SOP; nothing to offer.
+    office.say(dinkes, REPORT).await;
+    eventually("the first ticket", || async { office.tickets().await.len() == 1 }).await;
+    let first = office.tickets().await.remove(0);
+    office.told(HELPDESK, &[&first.number, "Dinas Kesehatan"]).await;
+
+    // Dinas Pendidikan hangs on the same distribution node: its report is offered for linking.
+    office.say(disdik, REPORT).await;
+    eventually("the second ticket", || async { office.tickets().await.len() == 2 }).await;
+    let second = office.tickets().await.into_iter().find(|t| t.id != first.id).unwrap();
+    assert_eq!(second.parent_id, None, "an offer links nothing by itself");
+    office
+        .told(HELPDESK, &[&second.number, "mungkin bagian dari gangguan yang sama", &first.number, "Distribusi Utara"])
+        .await;
+    assert!(office.texts(KASI).iter().all(|t| !t.contains("mungkin bagian")), "the offer is for the first step's role");
+
+    // A reporter cannot answer it, even with the button's own data.
+    let offer = office.cards_about(HELPDESK, "mungkin bagian").remove(0);
+    let data = button(&offer.body, "🔗 Gabungkan").unwrap();
+    let message_id = offer.result["message_id"].as_i64().unwrap();
+    office.fake.push_update(office.fake.callback_from(OUTSIDER, message_id, &data));
+    eventually("the reporter refused", || {
+        let answers = office.fake.calls("answerCallbackQuery");
+        std::future::ready(answers.iter().any(|a| a.body["text"].as_str().is_some_and(|t| t.contains("petugas"))))
+    })
+    .await;
+    assert_eq!(office.ticket(second.id).await.parent_id, None);
+
+    // The helpdesk links it: it takes the first ticket's step, its cards are retired and
+    // its reporter is told it joins.
+    office.tap(HELPDESK, "🔗 Gabungkan").await;
+    office.until_ticket(second.id, "linked", |t| t.parent_id == Some(first.id)).await;
+    assert_eq!(office.events(second.id).await, ["report", "link"]);
+    office.told(disdik, &["bagian dari gangguan massal", &first.number]).await;
+    office.told(HELPDESK, &["Digabungkan ke gangguan massal", &first.number]).await;
+
+    // Kecamatan Ngaglik hangs on the backbone directly: not the same uplink, no offer.
+    office.say(ngaglik, REPORT).await;
+    eventually("the third ticket", || async { office.tickets().await.len() == 3 }).await;
+    let third = office
+        .tickets()
+        .await
+        .into_iter()
+        .find(|t| t.org_id.is_some() && ![first.id, second.id].contains(&t.id))
+        .unwrap();
+    office.told(HELPDESK, &[&third.number, "Kecamatan Ngaglik"]).await;
+
+    // BKPSDM is on the backbone too: offered to join Ngaglik's ticket; kept separate.
+    office.say(bkpsdm, REPORT).await;
+    eventually("the fourth ticket", || async { office.tickets().await.len() == 4 }).await;
+    let fourth = office.tickets().await.into_iter().find(|t| ![first.id, second.id, third.id].contains(&t.id)).unwrap();
+    office
+        .told(HELPDESK, &[&fourth.number, "mungkin bagian dari gangguan yang sama", &third.number, "NOC Diskominfo"])
+        .await;
+    office.tap(HELPDESK, "Tiket terpisah").await;
+    eventually("kept separate", || async { office.events(fourth.id).await == ["report", "keep_separate"] }).await;
+    let kept = office.ticket(fourth.id).await;
+    assert_eq!((kept.parent_id, kept.step.as_str(), kept.status.as_str()), (None, "terima", "open"));
+    office.told(HELPDESK, &[&fourth.number, "memutuskan tetap tiket terpisah"]).await;
+    // Its own card still works: the helpdesk forwards it as any report.
+    let card = office
+        .cards_about(HELPDESK, &fourth.number)
+        .into_iter()
+        .find(|c| !labels(&c.body).contains(&"Tiket terpisah".to_owned()))
+        .unwrap();
+    let forward = labels(&card.body).into_iter().find(|l| l.starts_with("Teruskan")).expect("a forward button");
+    let data = button(&card.body, &forward).unwrap();
+    office.fake.push_update(office.fake.callback_from(HELPDESK, card.result["message_id"].as_i64().unwrap(), &data));
+    office.until_ticket(fourth.id, "forwarded", |t| t.step != "terima").await;
+    office.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_setting_on_the_affected_organisations_hear_of_an_incident_before_they_report() {
+    let office = open_with(&[("SIGAP_INCIDENT_TELL_ORGS", "1"), ("WHATSAPP_TEMPLATE_UPDATE", "sigap_pembaruan")]).await;
+    office.alert("zabbix_problem.DERIVED.json").await;
+    eventually("the incident", || async { office.tickets().await.len() == 1 }).await;
+    let incident = office.tickets().await.remove(0);
+    for chat in reporters() {
+        let known = if english(chat) { "detected by monitoring" } else { "sudah terdeteksi oleh monitoring" };
+        office.told(chat, &[known, &incident.number]).await;
+    }
+    // The outsider's organisation is not under the backbone; staff hear through their cards.
+    office.told(TECH, &[&incident.number]).await;
+    assert!(office.texts(OUTSIDER).is_empty());
+    assert!(office.texts(HELPDESK).iter().all(|t| !t.contains("terdeteksi oleh monitoring dan")));
     office.stop().await;
 }

@@ -45,6 +45,95 @@ impl Registry {
     pub fn node(&self, key: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.key == key)
     }
+
+    /// The nodes that serve organisation `code`.
+    pub fn nodes_of<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.nodes.iter().filter(move |n| n.orgs.iter().any(|o| o == code))
+    }
+
+    /// What organisation `code`'s connection shares with node `key`'s, the closest first: the
+    /// same circuit, the node itself or one above it, the same upstream node, the same ISP.
+    /// A report from there may be the same outage. Not symmetric on purpose: an outage above
+    /// an organisation may reach it, one below it cannot.
+    pub fn shared_with_node(&self, code: &str, key: &str) -> Option<Shared> {
+        let other = self.node(key)?;
+        let mut best: Option<Shared> = None;
+        for mine in self.nodes_of(code) {
+            if let Some(found) = self.relation(mine, other)
+                && best.as_ref().is_none_or(|b| found.rank() < b.rank())
+            {
+                best = Some(found);
+            }
+        }
+        best
+    }
+
+    /// [`Registry::shared_with_node`] for two organisations.
+    pub fn shared_between(&self, code: &str, other: &str) -> Option<Shared> {
+        let mut best: Option<Shared> = None;
+        for theirs in self.nodes_of(other) {
+            if let Some(found) = self.shared_with_node(code, &theirs.key)
+                && best.as_ref().is_none_or(|b| found.rank() < b.rank())
+            {
+                best = Some(found);
+            }
+        }
+        best
+    }
+
+    fn relation(&self, mine: &Node, other: &Node) -> Option<Shared> {
+        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => !a.trim().is_empty() && a.trim().eq_ignore_ascii_case(b.trim()),
+            _ => false,
+        };
+        if same(&mine.circuit, &other.circuit) {
+            return mine.circuit.clone().map(Shared::Circuit);
+        }
+        if mine.key == other.key || self.ancestors(&mine.key).any(|a| a.key == other.key) {
+            return Some(Shared::Upstream(other.name.clone()));
+        }
+        if let Some(parent) = mine.parent.as_deref().filter(|p| other.parent.as_deref() == Some(*p)) {
+            return Some(Shared::Upstream(self.node(parent).map_or_else(|| parent.to_owned(), |n| n.name.clone())));
+        }
+        if same(&mine.isp, &other.isp) {
+            return mine.isp.clone().map(Shared::Isp);
+        }
+        None
+    }
+
+    /// The nodes above `key`, nearest first.
+    fn ancestors<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Node> + 'a {
+        let mut next = self.node(key).and_then(|n| n.parent.clone());
+        // A validated registry has no cycle; the bound keeps a hand-made one from looping.
+        let mut left = self.nodes.len();
+        std::iter::from_fn(move || {
+            let node = self.node(next.as_deref()?)?;
+            left = left.checked_sub(1)?;
+            next = node.parent.clone();
+            Some(node)
+        })
+    }
+}
+
+/// What two connections have in common (see [`Registry::shared_with_node`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shared {
+    /// The same ISP circuit id.
+    Circuit(String),
+    /// Both hang on this node (or one is on it).
+    Upstream(String),
+    /// The same ISP, on different circuits.
+    Isp(String),
+}
+
+impl Shared {
+    fn rank(&self) -> u8 {
+        match self {
+            Shared::Circuit(_) => 0,
+            Shared::Upstream(_) => 1,
+            Shared::Isp(_) => 2,
+        }
+    }
 }
 
 /// One mistake in the file; `line` is 1-based.
@@ -331,6 +420,61 @@ parent = "backbone"
         assert_eq!(registry.node("dinkes").unwrap().orgs, ["DINKES"]);
         let under: Vec<&str> = registry.subtree("backbone").iter().map(|n| n.key.as_str()).collect();
         assert_eq!(under, ["backbone", "dist", "dinkes"]);
+    }
+
+    #[test]
+    fn connections_share_the_closest_thing_they_have_in_common() {
+        let text = r#"
+[[node]]
+id = "core"
+name = "Core"
+uplink = { isp = "Telkom", circuit = "C-1" }
+
+[[node]]
+id = "north"
+name = "Utara"
+parent = "core"
+
+[[node]]
+id = "a"
+name = "A"
+parent = "north"
+orgs = ["A"]
+
+[[node]]
+id = "b"
+name = "B"
+parent = "north"
+orgs = ["B"]
+
+[[node]]
+id = "c"
+name = "C"
+parent = "core"
+orgs = ["C"]
+uplink = { isp = "telkom ", circuit = "C-9" }
+
+[[node]]
+id = "d"
+name = "D"
+orgs = ["D"]
+uplink = { isp = "Icon+", circuit = "c-9" }
+
+[[node]]
+id = "e"
+name = "E"
+orgs = ["E"]
+uplink = { isp = "Telkom" }
+"#;
+        let registry = parse(text, |_| true).unwrap();
+        assert_eq!(registry.shared_between("A", "B"), Some(Shared::Upstream("Utara".into())));
+        assert_eq!(registry.shared_with_node("A", "core"), Some(Shared::Upstream("Core".into())));
+        assert_eq!(registry.shared_between("C", "D"), Some(Shared::Circuit("C-9".into())));
+        assert_eq!(registry.shared_between("C", "E"), Some(Shared::Isp("telkom".into())));
+        // A hangs on the core through Utara; C hangs on the core directly: not siblings.
+        assert_eq!(registry.shared_between("A", "C"), None);
+        assert_eq!(registry.shared_between("A", "UNKNOWN"), None);
+        assert_eq!(registry.shared_between("D", "E"), None);
     }
 
     #[test]

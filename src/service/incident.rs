@@ -138,7 +138,55 @@ impl Helpdesk {
         };
         let created = self.create_entering(txn, &report, &description, &[], now, &entry).await?;
         incidents::insert(txn, alert.source, &alert.identity, created.ticket_id, &key, now).await?;
+        if self.incidents.tell_organisations {
+            let told = self.tell_affected(txn, &codes, &node.name, &created).await?;
+            crate::store::outbox::enqueue(txn, told, now).await?;
+        }
         Ok(AlertOutcome::Opened { number: created.number.to_string() })
+    }
+
+    /// "The outage is known and handled as GJ-…" for the registered reporters of every
+    /// affected organisation, so that they need not report it (a setting: an office may not
+    /// want monitoring to speak before a person has looked).
+    async fn tell_affected(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        codes: &[String],
+        node: &str,
+        created: &super::Created,
+    ) -> Result<Vec<NewOutbound>, ServiceError> {
+        let mut ids = Vec::new();
+        for code in codes {
+            if let Some(org) = directory::org_by_code(txn, code).await? {
+                ids.push(org.id);
+            }
+        }
+        let mut orgs = Orgs::default();
+        ids.iter().for_each(|id| orgs.want(Some(*id)));
+        let members = people::members_of(txn, &ids, &mut orgs).await?;
+        let tz = self.sop.calendar.timezone();
+        let mut out = Vec::new();
+        // Staff hear of the incident through their cards; this is for the people who report.
+        for person in members.iter().filter(|p| p.roles.iter().all(|r| *r == Role::Reporter)) {
+            let Some((channel, address)) = person.contact() else { continue };
+            let locale = i18n::locale(&person.locale);
+            let org = person.org_id.and_then(|id| orgs.get(id)).map_or("-", |o| o.name.as_str());
+            let due = created
+                .due
+                .map_or_else(|| t!("notice.none", locale = locale).into_owned(), |d| i18n::datetime(locale, d, tz));
+            let text =
+                t!("alerts.tell_org", locale = locale, node = node, number = created.number, org = org, due = due);
+            out.push(NewOutbound {
+                person_id: Some(person.id),
+                channel,
+                address: address.to_owned(),
+                ticket_id: Some(created.ticket_id),
+                kind: kind::UPDATE,
+                message: OutboundMessage::text(text.into_owned()),
+            });
+        }
+        tracing::info!(ticket = %created.number, told = out.len(), "affected organisations told of the incident");
+        Ok(out)
     }
 
     /// What the tool said, and every organisation under the node, in the office's language

@@ -9,6 +9,7 @@ mod converse;
 mod dashboard;
 mod error;
 mod incident;
+mod link_offer;
 mod linked;
 mod linked_answer;
 mod notify;
@@ -30,6 +31,7 @@ pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;
 pub use incident::AlertOutcome;
+
 pub use press::{Press, PressOutcome};
 pub use queries::Query;
 pub use records::{Group, LogRow, Stats, StepCompliance, StepRecord, stats_of};
@@ -65,6 +67,25 @@ pub struct Helpdesk {
     letterhead: Arc<crate::documents::Letterhead>,
     /// Working days the complaint official has to answer a complaint about the service.
     complaint_days: u32,
+    incidents: IncidentOptions,
+}
+
+/// How gangguan massal meets the people it hits (settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentOptions {
+    /// A new report whose connection shares an uplink or ISP with an open ticket reported in
+    /// the last this many minutes (or with an open monitoring incident) is offered to the
+    /// helpdesk for linking; 0 offers nothing.
+    pub offer_minutes: u32,
+    /// Tell the registered people of every affected organisation when monitoring opens an
+    /// incident, so they need not report it.
+    pub tell_organisations: bool,
+}
+
+impl Default for IncidentOptions {
+    fn default() -> Self {
+        IncidentOptions { offer_minutes: 120, tell_organisations: false }
+    }
 }
 
 impl Helpdesk {
@@ -80,6 +101,7 @@ impl Helpdesk {
             team_chats: Vec::new(),
             letterhead,
             complaint_days: 1,
+            incidents: IncidentOptions::default(),
         }
     }
 
@@ -91,6 +113,10 @@ impl Helpdesk {
     /// Escalate complaints about the service left unanswered this many working days.
     pub fn with_complaint_days(self, days: u32) -> Self {
         Helpdesk { complaint_days: days.max(1), ..self }
+    }
+
+    pub fn with_incident_options(self, incidents: IncidentOptions) -> Self {
+        Helpdesk { incidents, ..self }
     }
 
     pub fn complaint_days(&self) -> u32 {

@@ -54,6 +54,9 @@ impl Helpdesk {
         if let Some(outcome) = self.answer_after_parent(&press, &person).await? {
             return Ok(outcome);
         }
+        if press.action.kind.is_linking() {
+            return self.press_link(&press, &person).await;
+        }
         let locale = i18n::locale(&person.locale);
         let kind = press.action.kind;
         let needs = kind.needs();

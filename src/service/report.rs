@@ -204,6 +204,9 @@ impl Helpdesk {
         };
         let mut messages = ctx.render(&notices);
         messages.extend(self.team_copies(&row, &ctx.org_name, due));
+        if entry.action == "report" {
+            messages.extend(self.link_offer(txn, &row, &ctx.org_name, now).await?);
+        }
         crate::store::outbox::enqueue(txn, messages, now).await?;
         Ok(Created { ticket_id: row.id, number, version: row.version, due })
     }

@@ -94,6 +94,21 @@ pub async fn holders_of_any<C: ConnectionTrait>(
     fetch(db, wanted, orgs).await
 }
 
+/// Active people of the organisations `org_ids`, ordered by id.
+pub async fn members_of<C: ConnectionTrait>(
+    db: &C,
+    org_ids: &[i64],
+    orgs: &mut Orgs,
+) -> Result<Vec<PersonRecord>, DirectoryError> {
+    if org_ids.is_empty() {
+        orgs.load(db).await?;
+        return Ok(Vec::new());
+    }
+    let wanted =
+        Condition::all().add(person::Column::Active.eq(true)).add(person::Column::OrgId.is_in(org_ids.iter().copied()));
+    fetch(db, wanted, orgs).await
+}
+
 /// Ids of the people holding any of `roles`, as a subquery.
 fn holding(roles: &[Role]) -> SelectStatement {
     Query::select()

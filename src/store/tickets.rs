@@ -415,6 +415,12 @@ pub async fn of_reporter<C: ConnectionTrait>(
         .await
 }
 
+/// The `limit` newest tickets, newest first, along the primary key (a bounded read whatever
+/// the history).
+pub async fn newest<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
+    ticket::Entity::find().order_by_desc(ticket::Column::Id).limit(limit).all(db).await
+}
+
 /// The reports linked to `parent_id`, oldest first, in any state.
 pub async fn children<C: ConnectionTrait>(db: &C, parent_id: i64) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
     ticket::Entity::find().filter(ticket::Column::ParentId.eq(parent_id)).order_by_asc(ticket::Column::Id).all(db).await

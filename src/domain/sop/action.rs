@@ -49,6 +49,11 @@ pub enum ActionKind {
     ProvideInfo,
     /// The reporter withdraws the report. Allowed while open, not in SOP files.
     Cancel,
+    /// Gangguan massal: put this report under the incident the button names (`arg`: the
+    /// parent ticket's id). Offered to the helpdesk, not in SOP files.
+    Link,
+    /// Gangguan massal: the report offered for linking stays a ticket of its own.
+    KeepSeparate,
 }
 
 /// What an action needs from the person before it may be applied.
@@ -82,6 +87,9 @@ impl ActionKind {
         ActionKind::Approve,
         ActionKind::ProvideInfo,
         ActionKind::Cancel,
+        // New kinds go last: a button's data carries the kind's index here.
+        ActionKind::Link,
+        ActionKind::KeepSeparate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +113,8 @@ impl ActionKind {
             ActionKind::Approve => "approve",
             ActionKind::ProvideInfo => "provide_info",
             ActionKind::Cancel => "cancel",
+            ActionKind::Link => "link",
+            ActionKind::KeepSeparate => "keep_separate",
         }
     }
 
@@ -130,6 +140,12 @@ impl ActionKind {
         matches!(self, ActionKind::ProvideInfo | ActionKind::Cancel)
     }
 
+    /// Linking a report to an incident: decided by the helpdesk outside the SOP's steps,
+    /// handled by the service's linking, never by the workflow engine.
+    pub fn is_linking(self) -> bool {
+        matches!(self, ActionKind::Link | ActionKind::KeepSeparate)
+    }
+
     /// Only the reporter can say whether their network works again.
     pub fn is_reporters(self) -> bool {
         matches!(self, ActionKind::Confirm | ActionKind::Reopen | ActionKind::ProvideInfo | ActionKind::Cancel)
@@ -140,7 +156,7 @@ impl ActionKind {
         match self {
             ActionKind::AskInfo | ActionKind::ProvideInfo => TargetRule::Forbidden,
             ActionKind::SetPriority => TargetRule::Optional,
-            ActionKind::Cancel => TargetRule::Forbidden,
+            ActionKind::Cancel | ActionKind::Link | ActionKind::KeepSeparate => TargetRule::Forbidden,
             _ => TargetRule::Required,
         }
     }

@@ -98,7 +98,7 @@ pub(super) fn validate(sop: &Sop) -> Result<(), SopError> {
         let mut seen = HashSet::new();
         for action in &step.actions {
             let (sid, kind) = (step.id.clone(), action.kind);
-            if kind.is_implicit() {
+            if kind.is_implicit() || kind.is_linking() {
                 return Err(SopError::ImplicitAction { step: sid, kind });
             }
             if !seen.insert((kind, action.to.clone())) {
