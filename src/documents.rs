@@ -245,6 +245,15 @@ pub fn render(
             if let Some(eta) = ticket.isp_eta {
                 w.field(&label("isp_eta"), &i18n::datetime(locale, eta, tz));
             }
+            if !details.linked.is_empty() {
+                // One outage, many offices: the paper names every one the fix reached.
+                w.gap(2.0);
+                let heading = t!("document.linked", locale = locale, count = details.linked.len());
+                w.line(&heading, 11.0, BuiltinFont::HelveticaBold);
+                for report in &details.linked {
+                    w.paragraph(&format!("- {} · {} ({})", report.number, report.org, report.reporter));
+                }
+            }
             // What the reporter sent shows the outage; what the staff sent shows the work.
             // The same picture sent twice (again with the next step) is printed once.
             let mut seen = std::collections::HashSet::new();

@@ -59,6 +59,7 @@ pub fn log_headers(step_names: &[String], locale: &str) -> Vec<String> {
     // Gangguan massal last, so the step columns keep their places in existing workbooks.
     headers.push(col("parent"));
     headers.push(col("linked"));
+    headers.push(col("down"));
     headers
 }
 
@@ -94,6 +95,7 @@ pub fn log_rows(log: &[LogRow], locale: &str, tz: Tz) -> Vec<Vec<Cell>> {
             }
             cells.push(row.parent.clone().map_or(Cell::Empty, Cell::Text));
             cells.push(if row.linked.is_empty() { Cell::Empty } else { Cell::Text(row.linked.join(", ")) });
+            cells.push(row.down_minutes.map_or(Cell::Empty, |m| Cell::Number(m as f64)));
             cells
         })
         .collect()

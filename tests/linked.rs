@@ -294,6 +294,16 @@ impl Office {
     }
 }
 
+/// A PDF's words (pdftotext, from poppler-utils).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paper.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn labels(message: &Value) -> Vec<String> {
     message["reply_markup"]["inline_keyboard"]
         .as_array()
@@ -406,6 +416,40 @@ async fn reports_under_an_open_incident_join_it_and_every_reporter_follows_it_to
     assert!(log.iter().filter(|r| r.number != incident.number).all(|r| r.parent.as_ref() == Some(&incident.number)));
     let stats = sigap::service::stats_of(&log);
     assert_eq!((stats.incidents, stats.linked_reports, stats.affected_organisations), (1, children.len(), 5));
+    // Each report keeps the incident's clock: the same steps visited, late or not alike, and
+    // the same time without network.
+    let visited =
+        |row: &sigap::service::LogRow| row.steps.iter().map(|s| (s.minutes.is_some(), s.breached)).collect::<Vec<_>>();
+    assert!(parent.down_minutes.is_some());
+    for row in log.iter().filter(|r| r.number != incident.number) {
+        assert_eq!(
+            (visited(row), row.breached, row.down_minutes),
+            (visited(parent), parent.breached, parent.down_minutes),
+            "{}",
+            row.number
+        );
+    }
+    // Every organisation under the backbone was hit once.
+    assert_eq!(stats.outages.len(), UNDER.len(), "{:?}", stats.outages);
+    assert!(stats.outages.iter().all(|o| o.incidents == 1), "{:?}", stats.outages);
+    // The completion report names every linked report and its organisation.
+    let pdf = office
+        .app
+        .desk
+        .paper(
+            sigap::service::TicketRef::Id(incident.id),
+            sigap::documents::Kind::Completion,
+            &sigap::documents::Letterhead::default(),
+            "id",
+        )
+        .await
+        .unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Laporan tergabung dan instansi terdampak (40)"), "{text}");
+    for child in &children {
+        assert!(text.contains(&child.number), "{} missing from the completion report", child.number);
+    }
+    assert!(text.contains("Dinas Pendidikan"), "{text}");
     office.stop().await;
 }
 

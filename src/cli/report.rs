@@ -237,6 +237,16 @@ pub fn render_stats(stats: &Stats, period: &str, locale: &str) -> String {
             orgs = stats.affected_organisations
         );
         line(&mut out, text.into_owned());
+        for outage in &stats.outages {
+            let text = t!(
+                "report.stats_outage",
+                locale = locale,
+                org = super::output::inert(&outage.org),
+                incidents = outage.incidents,
+                hours = format!("{:.1}", outage.minutes as f64 / 60.0)
+            );
+            line(&mut out, text.into_owned());
+        }
     }
     let reopen = stats.reopen_rate.map_or_else(|| "-".to_owned(), |r| format!("{:.0}%", r * 100.0));
     line(&mut out, t!("report.stats_reopen", locale = locale, rate = reopen).into_owned());

@@ -34,7 +34,7 @@ pub use incident::AlertOutcome;
 
 pub use press::{Press, PressOutcome};
 pub use queries::Query;
-pub use records::{Group, LogRow, Stats, StepCompliance, StepRecord, stats_of};
+pub use records::{Group, LogRow, Outage, Stats, StepCompliance, StepRecord, stats_of};
 pub use report::{Created, NewReport};
 pub use retention::{Pruned, Retention};
 pub use sign_in::{
@@ -43,7 +43,7 @@ pub use sign_in::{
 };
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use statuses::{OUTSIDE_WINDOW, StatusError};
-pub use view::{EventView, TicketDetails};
+pub use view::{EventView, LinkedReport, TicketDetails};
 
 use std::path::PathBuf;
 use std::sync::Arc;

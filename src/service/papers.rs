@@ -62,6 +62,14 @@ impl Helpdesk {
             .map(|p| (p.id, crate::i18n::locale(&p.locale)))
             .collect();
         let photos = attachments::photos_of(txn, &self.data_dir, ticket.id).await?;
+        let linked = self.linked_reports(txn, ticket.id).await?;
+        let with_linked;
+        let details = if linked.is_empty() {
+            details
+        } else {
+            with_linked = TicketDetails { linked, ..details.clone() };
+            &with_linked
+        };
         let mut files = Vec::with_capacity(step.papers.len());
         for paper in &step.papers {
             let pdf = documents::render(*paper, details, &photos, &self.letterhead, &self.sop, PAPER_LOCALE);

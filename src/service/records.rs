@@ -42,6 +42,11 @@ pub struct LogRow {
     pub linked: Vec<String>,
     /// Opened by a monitoring alert: the organisations it named as affected.
     pub incident: Option<Vec<String>>,
+    /// Gangguan massal (an incident, a report linked to one, a ticket with reports linked to
+    /// it): wall-clock minutes without network, from the outage's start (the alert's time,
+    /// else the first report) to monitoring's recovery, else the technician's fix, else the
+    /// end (or now while it lasts). A linked report counts its incident's.
+    pub down_minutes: Option<i64>,
 }
 
 impl LogRow {
@@ -97,6 +102,16 @@ pub struct Stats {
     pub linked_reports: usize,
     /// Organisations an incident named, or whose report was linked to one: each once.
     pub affected_organisations: usize,
+    /// Per affected organisation: how many mass outages hit it and how long it was without
+    /// network in all, most minutes first.
+    pub outages: Vec<Outage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outage {
+    pub org: String,
+    pub incidents: usize,
+    pub minutes: i64,
 }
 
 impl Helpdesk {
@@ -173,14 +188,27 @@ impl Helpdesk {
         }
         let surveys = survey::of_tickets(db, &ids).await?;
         let mut linked = tickets::children_numbers(db, &ids).await?;
-        let mut numbers: HashMap<i64, String> = rows.iter().map(|t| (t.id, t.number.clone())).collect();
+        // A linked report keeps its incident's clock: the incidents of this page's reports,
+        // with their histories, for those not on the page themselves.
+        let mut parents: HashMap<i64, tickets::TicketRow> = HashMap::new();
         for parent in rows.iter().filter_map(|t| t.parent_id) {
-            if !numbers.contains_key(&parent)
-                && let Some(row) = tickets::by_id(db, parent).await?
-            {
-                numbers.insert(parent, row.number);
+            if parents.contains_key(&parent) {
+                continue;
             }
+            let row = match rows.iter().find(|r| r.id == parent) {
+                Some(row) => Some(row.clone()),
+                None => tickets::by_id(db, parent).await?,
+            };
+            parents.extend(row.map(|r| (parent, r)));
         }
+        let outside: Vec<i64> = parents.keys().copied().filter(|id| !history.contains_key(id)).collect();
+        for event in tickets::events_of(db, &outside).await? {
+            history.entry(event.ticket_id).or_default().push(event);
+        }
+        let numbers: HashMap<i64, String> = parents.iter().map(|(id, t)| (*id, t.number.clone())).collect();
+        let recovered =
+            crate::store::incidents::recovered_of(db, &ids.iter().chain(parents.keys()).copied().collect::<Vec<_>>())
+                .await?;
         // The organisations each alert named, by code, turned into names in one batch.
         let mut affected: HashMap<i64, Vec<String>> = HashMap::new();
         for (id, events) in &history {
@@ -209,11 +237,21 @@ impl Helpdesk {
         let now = self.clock.now();
         let calendar = &self.sop.calendar;
         let mut log = Vec::with_capacity(rows.len());
-        for row in rows {
-            let events = history.remove(&row.id).unwrap_or_default();
-            let sla = self.evaluate(&row, &events, now);
+        let no_events = Vec::new();
+        for row in &rows {
+            let events = history.get(&row.id).unwrap_or(&no_events);
+            let parent = row.parent_id.and_then(|id| parents.get(&id));
+            let (clock_row, clock_events) = match parent {
+                Some(parent) => (parent, history.get(&parent.id).unwrap_or(&no_events)),
+                None => (row, events),
+            };
+            let sla = self.evaluate(clock_row, clock_events, now);
             let status: TicketStatus = row.status.parse().unwrap_or(TicketStatus::Open);
             let ended = (status != TicketStatus::Open).then_some(row.ended_at).flatten();
+            let clock_ended = match parent {
+                Some(parent) => (parent.status != TicketStatus::Open.as_str()).then_some(parent.ended_at).flatten(),
+                None => ended,
+            };
             let mut steps: Vec<StepRecord> = self
                 .sop
                 .sop
@@ -230,11 +268,11 @@ impl Helpdesk {
                 .collect();
             for visit in &sla.visits {
                 let Some(record) = steps.iter_mut().find(|s| s.step == visit.step) else { continue };
-                let until = visit.left_at.unwrap_or(ended.unwrap_or(now));
+                let until = visit.left_at.unwrap_or(clock_ended.unwrap_or(now));
                 let minutes = calendar.business_time_between(visit.entered_at, until).num_minutes();
                 record.minutes = Some(record.minutes.unwrap_or(0) + minutes);
                 record.breached |= visit.breached;
-                let leaver = events.iter().find(|e| {
+                let leaver = clock_events.iter().find(|e| {
                     e.from_step.as_deref() == Some(visit.step.as_str()) && e.at == until && e.actor_id.is_some()
                 });
                 if let Some(event) = leaver {
@@ -255,6 +293,13 @@ impl Helpdesk {
                     technicians.push(actor);
                 }
             }
+            let children = linked.remove(&row.id).unwrap_or_default();
+            let down_minutes = if parent.is_some() || affected.contains_key(&row.id) || !children.is_empty() {
+                let outage = OutageSpan::of(clock_row, clock_events, recovered.get(&clock_row.id).copied());
+                Some(outage.minutes(now))
+            } else {
+                None
+            };
             log.push(LogRow {
                 number: row.number.clone(),
                 received_at: row.created_at,
@@ -269,16 +314,44 @@ impl Helpdesk {
                 working_minutes: calendar.business_time_between(row.created_at, ended.unwrap_or(now)).num_minutes(),
                 breached: sla.any_breach(),
                 reopened: events.iter().any(|e| e.action == "reopen"),
+                down_minutes,
                 technicians,
                 survey: surveys.get(&row.id).copied(),
                 parent: row.parent_id.and_then(|id| numbers.get(&id).cloned()),
-                linked: linked.remove(&row.id).unwrap_or_default(),
+                linked: children,
                 incident: affected.get(&row.id).map(|codes| {
                     codes.iter().map(|c| org_names.get(c).cloned().unwrap_or_else(|| c.clone())).collect()
                 }),
             });
         }
         Ok((log, more))
+    }
+}
+
+/// When a mass outage began and ended, as its ticket's history says.
+struct OutageSpan {
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+}
+
+impl OutageSpan {
+    fn of(row: &tickets::TicketRow, events: &[tickets::EventRow], recovered: Option<DateTime<Utc>>) -> Self {
+        // The tool's own time of the problem, when it is not after the ticket (a clock ahead).
+        let alert_at = events
+            .iter()
+            .find(|e| e.action == "alert")
+            .and_then(|e| e.data.as_deref())
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|v| v["at"].as_str().and_then(|at| at.parse::<DateTime<Utc>>().ok()));
+        let start = alert_at.filter(|at| *at <= row.created_at).unwrap_or(row.created_at);
+        // The last fix counts: one followed by "still broken" did not end the outage.
+        let fixed = events.iter().rev().find(|e| e.action == "resolve").map(|e| e.at);
+        let ended = (row.status != TicketStatus::Open.as_str()).then_some(row.ended_at).flatten();
+        OutageSpan { start, end: recovered.or(fixed).or(ended) }
+    }
+
+    fn minutes(&self, now: DateTime<Utc>) -> i64 {
+        (self.end.unwrap_or(now) - self.start).num_minutes().max(0)
     }
 }
 
@@ -342,6 +415,8 @@ struct StatsBuilder {
     incidents: usize,
     linked_reports: usize,
     affected: std::collections::BTreeSet<String>,
+    /// Per organisation, per mass outage (its first ticket's number): minutes without network.
+    down: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
 #[derive(Default)]
@@ -404,11 +479,26 @@ impl StatsBuilder {
                 self.affected.insert(row.org.clone());
             }
         }
+        if let Some(minutes) = row.down_minutes {
+            let outage = row.parent.clone().unwrap_or_else(|| row.number.clone());
+            let hit = row.incident.iter().flatten().chain((row.org != "-").then_some(&row.org));
+            for org in hit {
+                let spent = self.down.entry(org.clone()).or_default().entry(outage.clone()).or_insert(0);
+                *spent = (*spent).max(minutes);
+            }
+        }
     }
 
     fn finish(self) -> Stats {
         let ikm = records::ikm(&self.overall.surveys);
+        let mut outages: Vec<Outage> = self
+            .down
+            .into_iter()
+            .map(|(org, hits)| Outage { org, incidents: hits.len(), minutes: hits.values().sum() })
+            .collect();
+        outages.sort_by(|a, b| b.minutes.cmp(&a.minutes).then_with(|| a.org.cmp(&b.org)));
         Stats {
+            outages,
             incidents: self.incidents,
             linked_reports: self.linked_reports,
             affected_organisations: self.affected.len(),

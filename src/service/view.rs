@@ -25,6 +25,17 @@ pub struct TicketDetails {
     pub assignees: Vec<PersonRecord>,
     pub events: Vec<EventView>,
     pub sla: SlaReport,
+    /// Gangguan massal: the reports linked to this ticket, oldest first (read by
+    /// [`Helpdesk::details`] and for papers; empty where only the ticket was needed).
+    pub linked: Vec<LinkedReport>,
+}
+
+/// A report linked to a ticket, as its papers and pages name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedReport {
+    pub number: String,
+    pub org: String,
+    pub reporter: String,
 }
 
 impl Helpdesk {
@@ -41,7 +52,35 @@ impl Helpdesk {
         orgs.want(ticket.org_id);
         let people: HashMap<i64, PersonRecord> =
             people::records(db, &wanted, &mut orgs).await?.into_iter().map(|p| (p.id, p)).collect();
-        Ok(self.details_from(ticket, &assignee_ids, rows, &people, &orgs, self.clock.now()))
+        let mut details = self.details_from(ticket, &assignee_ids, rows, &people, &orgs, self.clock.now());
+        details.linked = self.linked_reports(db, details.ticket.id).await?;
+        Ok(details)
+    }
+
+    /// The reports linked to ticket `id`, with their organisations and reporters, in one
+    /// batch of people.
+    pub(super) async fn linked_reports<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+    ) -> Result<Vec<LinkedReport>, ServiceError> {
+        let children = tickets::children(db, id).await?;
+        if children.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut orgs = Orgs::default();
+        children.iter().for_each(|c| orgs.want(c.org_id));
+        let ids: Vec<i64> = children.iter().map(|c| c.reporter_id).collect();
+        let people: HashMap<i64, String> =
+            people::records(db, &ids, &mut orgs).await?.into_iter().map(|p| (p.id, p.name)).collect();
+        Ok(children
+            .into_iter()
+            .map(|c| LinkedReport {
+                org: c.org_id.and_then(|id| orgs.get(id)).map_or_else(|| "-".to_owned(), |o| o.name.clone()),
+                reporter: people.get(&c.reporter_id).cloned().unwrap_or_else(|| "-".to_owned()),
+                number: c.number,
+            })
+            .collect())
     }
 
     /// A ticket's details from rows already read: `people` holds the reporter, the assignees
@@ -66,7 +105,7 @@ impl Helpdesk {
             })
             .collect();
         let reporter = people.get(&ticket.reporter_id).cloned();
-        TicketDetails { ticket, reporter, org_name, assignees, events, sla }
+        TicketDetails { ticket, reporter, org_name, assignees, events, sla, linked: Vec::new() }
     }
 
     /// The SLA state of a ticket at `now`, from its event log.

@@ -62,6 +62,29 @@ pub async fn mark_recovered<C: ConnectionTrait>(db: &C, link: i64, now: DateTime
     Ok(updated.rows_affected == 1)
 }
 
+/// When monitoring first saw each of `ticket_ids` recover (those it never did are left out).
+pub async fn recovered_of<C: ConnectionTrait>(
+    db: &C,
+    ticket_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, DateTime<Utc>>, sea_orm::DbErr> {
+    let mut out = std::collections::HashMap::new();
+    if ticket_ids.is_empty() {
+        return Ok(out);
+    }
+    let links = alert_incident::Entity::find()
+        .filter(alert_incident::Column::TicketId.is_in(ticket_ids.iter().copied()))
+        .filter(alert_incident::Column::RecoveredAt.is_not_null())
+        .all(db)
+        .await?;
+    for link in links {
+        if let Some(at) = link.recovered_at {
+            let first = out.entry(link.ticket_id).or_insert(at);
+            *first = (*first).min(at);
+        }
+    }
+    Ok(out)
+}
+
 /// The incidents a ticket was opened by (for tests and the admin's view).
 pub async fn of_ticket<C: ConnectionTrait>(db: &C, ticket_id: i64) -> Result<Vec<IncidentLink>, sea_orm::DbErr> {
     alert_incident::Entity::find()
