@@ -151,6 +151,8 @@ impl Office {
         self.fake
             .sent_to(TECHNICIAN)
             .iter()
+            // New messages only: a card retired by a fresh one is edited, not sent again.
+            .filter(|r| r.method == "sendMessage")
             .filter_map(|r| r.body.get("text").and_then(|t| t.as_str()).map(str::to_owned))
             .collect()
     }
@@ -310,6 +312,10 @@ async fn each_tools_samples_open_repeat_and_recover_one_incident_per_alert() {
         let told = office.technician_texts()[seen + opened..].to_vec();
         assert_eq!(told.len(), case.recovered, "{what}: {told:?}");
         assert!(told[0].contains("melaporkan gangguan sudah pulih") && told[0].contains("GJ-"), "{what}: {}", told[0]);
+        // It comes as the step's card, so the fix is confirmed with one of its buttons.
+        let card = office.fake.sent_to(TECHNICIAN).into_iter().filter(|r| r.method == "sendMessage").last().unwrap();
+        let buttons = card.body["reply_markup"]["inline_keyboard"].to_string();
+        assert!(buttons.contains("Selesai"), "{what}: the recovery card has no buttons: {buttons}");
         let still_open =
             office.count(&format!("SELECT COUNT(*) FROM tickets WHERE id > {tickets} AND status = 'open'")).await;
         assert_eq!(still_open, i64::try_from(case.opened).unwrap(), "{what}: a recovery closed a ticket");

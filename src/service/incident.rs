@@ -5,8 +5,6 @@
 //! and closes nothing: people confirm the fix through the SOP. Each outcome is one
 //! transaction with its event, its link and its messages.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use rust_i18n::t;
 use sea_orm::TransactionTrait;
@@ -16,7 +14,7 @@ use super::{Helpdesk, NewReport, ServiceError};
 use crate::domain::alert::Alert;
 use crate::domain::role::Role;
 use crate::domain::ticket::{Category, Channel};
-use crate::domain::workflow::MAX_NOTE_CHARS;
+use crate::domain::workflow::{Audience, MAX_NOTE_CHARS, Notice, NoticeKind};
 use crate::i18n;
 use crate::outbound::{OutboundMessage, kind};
 use crate::store::directory::{self, NewPerson, PersonRecord};
@@ -252,8 +250,10 @@ impl Helpdesk {
         Ok(directory::insert_person(txn, &new, None, None, now).await?)
     }
 
-    /// "The tool sees it recovered" for whoever acts on the ticket now: its assigned
-    /// technicians on a technician step, else the holders of the step's role.
+    /// "The tool sees it recovered" for whoever acts on the ticket now (its assigned
+    /// technicians on a technician step, else the holders of the step's role), as a fresh card
+    /// of the step: the fix is confirmed with the step's own buttons (*Selesai* …), or the
+    /// work goes on; their earlier card is retired so each still holds exactly one.
     async fn recovery_notices(
         &self,
         txn: &sea_orm::DatabaseTransaction,
@@ -262,21 +262,41 @@ impl Helpdesk {
         now: DateTime<Utc>,
     ) -> Result<Vec<NewOutbound>, ServiceError> {
         let Some(step) = self.sop.sop.step(&ticket.step) else { return Ok(Vec::new()) };
+        if step.role == Role::Reporter {
+            // Monitoring is the reporter and has no chat; people confirm on the reports.
+            return Ok(Vec::new());
+        }
         let mut orgs = Orgs::default();
-        let assigned: BTreeSet<i64> =
-            tickets::assignees_of(txn, &[ticket.id]).await?.into_iter().map(|(_, person)| person).collect();
-        let people = if step.role == Role::Technician && !assigned.is_empty() {
-            let ids: Vec<i64> = assigned.into_iter().collect();
-            people::records(txn, &ids, &mut orgs).await?.into_iter().filter(|p| p.active).collect()
+        orgs.want(ticket.org_id);
+        let assigned: Vec<i64> = tickets::assignees_of(txn, &[ticket.id]).await?.into_iter().map(|(_, p)| p).collect();
+        let mut wanted = assigned.clone();
+        wanted.push(ticket.reporter_id);
+        let known = people::records(txn, &wanted, &mut orgs).await?;
+        let assignees: Vec<PersonRecord> = known.iter().filter(|p| assigned.contains(&p.id)).cloned().collect();
+        let Some(reporter) = known.iter().find(|p| p.id == ticket.reporter_id).cloned() else { return Ok(Vec::new()) };
+        let actors: Vec<PersonRecord> = if step.role == Role::Technician && !assignees.is_empty() {
+            assignees.iter().filter(|p| p.active).cloned().collect()
         } else {
             people::holders_of_any(txn, &[step.role], &mut orgs).await?
         };
+        let ctx = super::notify::Context {
+            desk: self,
+            ticket,
+            reporter: &reporter,
+            org_name: ticket.org_id.and_then(|id| orgs.get(id)).map(|o| o.name.clone()).unwrap_or_default(),
+            acted: None,
+            assignees: assignees.clone(),
+            holders: actors.clone(),
+            photos: Vec::new(),
+            report_photos: Vec::new(),
+            overall_due: self.due_of(txn, ticket, now).await?,
+            now,
+        };
+        let notice = Notice { audience: Audience::StepActors(step.id.clone()), kind: NoticeKind::TaskCard };
         let tz = self.sop.calendar.timezone();
-        let mut out = Vec::new();
-        for person in &people {
-            let Some((channel, address)) = person.contact() else { continue };
+        let line = |person: &PersonRecord| {
             let locale = i18n::locale(&person.locale);
-            let text = t!(
+            t!(
                 "alerts.recovered",
                 locale = locale,
                 number = ticket.number,
@@ -284,16 +304,32 @@ impl Helpdesk {
                 summary = if alert.summary.is_empty() { "-" } else { &alert.summary },
                 at = i18n::datetime(locale, alert.at.unwrap_or(now), tz),
                 step = step.display_name(locale)
-            );
+            )
+            .into_owned()
+        };
+        let mut cards: Vec<NewOutbound> = ctx.render(&[notice]);
+        for card in &mut cards {
+            if let Some(person) = actors.iter().find(|p| Some(p.id) == card.person_id) {
+                card.message.text = format!("{}\n\n{}", line(person), card.message.text);
+            }
+        }
+        let ids: Vec<Option<i64>> = cards.iter().map(|c| c.person_id).collect();
+        let theirs = |c: &crate::store::cards::LiveCard| ids.contains(&c.person_id);
+        let mut out =
+            self.retire_cards(txn, (ticket.id, &ticket.number), theirs, super::cards::Why::Resent, None, now).await?;
+        // Anyone the card could not reach as a card (no buttons on their channel) still hears it.
+        for person in actors.iter().filter(|p| !ids.contains(&Some(p.id))) {
+            let Some((channel, address)) = person.contact() else { continue };
             out.push(NewOutbound {
                 person_id: Some(person.id),
                 channel,
                 address: address.to_owned(),
                 ticket_id: Some(ticket.id),
                 kind: kind::ALERT_RECOVERED,
-                message: OutboundMessage::text(text.into_owned()),
+                message: OutboundMessage::text(line(person)),
             });
         }
+        out.extend(cards);
         if out.is_empty() {
             tracing::warn!(ticket = %ticket.number, step = %ticket.step, "a recovery reached no one: no actor to tell");
         }
