@@ -313,7 +313,7 @@ async fn each_tools_samples_open_repeat_and_recover_one_incident_per_alert() {
         assert_eq!(told.len(), case.recovered, "{what}: {told:?}");
         assert!(told[0].contains("melaporkan gangguan sudah pulih") && told[0].contains("GJ-"), "{what}: {}", told[0]);
         // It comes as the step's card, so the fix is confirmed with one of its buttons.
-        let card = office.fake.sent_to(TECHNICIAN).into_iter().filter(|r| r.method == "sendMessage").last().unwrap();
+        let card = office.fake.sent_to(TECHNICIAN).into_iter().rfind(|r| r.method == "sendMessage").unwrap();
         let buttons = card.body["reply_markup"]["inline_keyboard"].to_string();
         assert!(buttons.contains("Selesai"), "{what}: the recovery card has no buttons: {buttons}");
         let still_open =
