@@ -44,6 +44,9 @@ impl Helpdesk {
     ) -> Result<Vec<NewOutbound>, ServiceError> {
         let minutes = self.incidents.offer_minutes;
         let Some(org_id) = row.org_id.filter(|_| minutes > 0) else { return Ok(Vec::new()) };
+        if !network::exists(txn).await? {
+            return Ok(Vec::new());
+        }
         let since = now - Duration::minutes(i64::from(minutes));
         let recent: Vec<TicketRow> = tickets::newest(txn, RECENT)
             .await?

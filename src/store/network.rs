@@ -63,6 +63,11 @@ pub async fn replace(db: &DatabaseConnection, registry: &Registry) -> Result<(),
     txn.commit().await
 }
 
+/// Whether the office has a network registry at all (most reports then need nothing of it).
+pub async fn exists<C: ConnectionTrait>(db: &C) -> Result<bool, sea_orm::DbErr> {
+    Ok(network_node::Entity::find().one(db).await?.is_some())
+}
+
 /// The registry as stored, parents first, with organisation codes.
 pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Registry, sea_orm::DbErr> {
     let rows = network_node::Entity::find().order_by_asc(network_node::Column::Position).all(db).await?;
