@@ -49,7 +49,18 @@ pub struct DeliveryWorker {
     lanes: usize,
     /// Rows a lane of this process is working on, so the other lanes pick other chats.
     in_flight: Mutex<HashSet<i64>>,
+    /// Rung when a lane finds work, so the lanes resting while the outbox is quiet join in.
+    work_found: tokio::sync::Notify,
+    /// Whether some idle lane is looking every [`IDLE_LOOK`]; the others rest.
+    watching: std::sync::atomic::AtomicBool,
 }
+
+/// How often one idle lane (the watcher) looks for work while there is none: the longest a
+/// new message waits. The other idle lanes look ten times less often and are woken when a
+/// lane finds work, so a quiet office costs one lane's scan, not one per lane (issue 16's
+/// idle CPU); a lane busy with a slow send never leaves the others without a watcher.
+const IDLE_LOOK: Duration = Duration::from_millis(200);
+const RESTING_LOOK: Duration = Duration::from_secs(2);
 
 impl DeliveryWorker {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, data_dir: PathBuf, policy: RetryPolicy) -> Self {
@@ -63,6 +74,8 @@ impl DeliveryWorker {
             metrics: Arc::new(Metrics::new()),
             lanes: 1,
             in_flight: Mutex::new(HashSet::new()),
+            work_found: tokio::sync::Notify::new(),
+            watching: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -222,9 +235,17 @@ impl DeliveryWorker {
             if *shutdown.borrow() {
                 return;
             }
+            use std::sync::atomic::Ordering;
+            let mut watcher = false;
             let pause = match self.try_execute_task().await {
-                Ok(Step::Idle) => Duration::from_millis(200),
-                Ok(_) => Duration::ZERO,
+                Ok(Step::Idle) => {
+                    watcher = !self.watching.swap(true, Ordering::AcqRel);
+                    if watcher { IDLE_LOOK } else { RESTING_LOOK }
+                }
+                Ok(_) => {
+                    self.work_found.notify_waiters();
+                    Duration::ZERO
+                }
                 Err(err) => {
                     tracing::error!(%err, "outbox delivery");
                     Duration::from_secs(1)
@@ -233,8 +254,12 @@ impl DeliveryWorker {
             if !pause.is_zero() {
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
+                    _ = self.work_found.notified() => {}
                     _ = shutdown.changed() => {}
                 }
+            }
+            if watcher {
+                self.watching.store(false, Ordering::Release);
             }
         }
     }
