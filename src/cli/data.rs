@@ -141,12 +141,12 @@ pub async fn audit(from: Option<String>, to: Option<String>, settings: &Settings
             .unwrap_or_default()
     };
     let from = match from {
-        Some(text) => start(date(&text, "--from")?),
-        None => chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        Some(text) => Some(start(date(&text, "--from")?)),
+        None => None,
     };
     let to = match to {
-        Some(text) => start(date(&text, "--to")?.succ_opt().unwrap_or(NaiveDate::MAX)),
-        None => chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        Some(text) => Some(start(date(&text, "--to")?.succ_opt().unwrap_or(NaiveDate::MAX))),
+        None => None,
     };
     let db = connect(settings).await?;
     let rows = privacy::audit_between(&db, from, to).await.map_err(|e| CliError::new(locale, e))?;

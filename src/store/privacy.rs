@@ -162,15 +162,17 @@ pub async fn audit<C: ConnectionTrait>(db: &C, new: NewAudit, now: DateTime<Utc>
 /// Audit events from `from` (inclusive) to `to` (exclusive), oldest first.
 pub async fn audit_between<C: ConnectionTrait>(
     db: &C,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
 ) -> Result<Vec<AuditRow>, sea_orm::DbErr> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::At.gte(from))
-        .filter(audit_event::Column::At.lt(to))
-        .order_by_asc(audit_event::Column::Id)
-        .all(db)
-        .await
+    let mut query = audit_event::Entity::find();
+    if let Some(from) = from {
+        query = query.filter(audit_event::Column::At.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(audit_event::Column::At.lt(to));
+    }
+    query.order_by_asc(audit_event::Column::Id).all(db).await
 }
 
 /// The audit events about one person's data (their own exports, their erasure).
