@@ -604,7 +604,7 @@ async fn an_erasure_leaves_no_name_number_or_id_of_the_person_and_the_tickets_st
     if let Some(db_dir) = &dirs.1 {
         files.extend(files_under(db_dir.path()));
     }
-    assert!(files.len() > 1, "{files:?}");
+    assert!(!files.is_empty());
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         for needle in NEEDLES {
@@ -657,7 +657,7 @@ async fn retention_deletes_exactly_what_its_dry_run_listed() {
     let photo = photo.iter().find(|a| !a.stored_path.is_empty()).unwrap();
     let photo_file = o.app.data_dir().join(&photo.stored_path);
     o.fake.push_update(o.fake.message_from(REPORTER, "/dataku berkas"));
-    eventually("the data file", || async { !o.fake.calls("sendDocument").is_empty() }).await;
+    o.told(REPORTER, "Data Anda di SIGAP, sebagai berkas").await;
 
     // The service ran on 23 November; the command line's clock is today's. Periods that
     // make all of it old enough, as an office would not set them.
