@@ -278,7 +278,8 @@ impl Sigap {
             }
             seen.push(line);
         }
-        panic!("sigap {args:?} ended without reaching the pause: {}", seen.join("\n"));
+        let status = child.wait().unwrap();
+        panic!("sigap {args:?} ended ({status}) without reaching the pause: {}", seen.join("\n"));
     }
 }
 

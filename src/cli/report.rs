@@ -167,11 +167,11 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
                 Paper::Replacement => documents::Kind::Replacement,
             };
             let pdf = desk
-                .paper(TicketRef::Number(number.clone()), kind, &letterhead, locale)
+                .paper(TicketRef::Number(number), kind, &letterhead, locale)
                 .await
                 .map_err(|e| CliError::new(locale, e.localized(locale, desk.sop().calendar.timezone())))?;
             std::fs::write(&out, pdf).map_err(|e| CliError::new(locale, format!("{}: {e}", out.display())))?;
-            let ticket = desk.details(TicketRef::Number(number.clone())).await.map_err(|e| CliError::new(locale, e))?;
+            let ticket = desk.details(TicketRef::Number(number)).await.map_err(|e| CliError::new(locale, e))?;
             let audit = NewAudit {
                 actor_id: None,
                 channel: "cli".into(),

@@ -93,7 +93,7 @@ impl Retention {
             if *shutdown.borrow() {
                 break;
             }
-            if hours % 24 == 0
+            if hours.is_multiple_of(24)
                 && let Err(err) = self.run_privacy().await
             {
                 tracing::error!(%err, "personal-data retention failed");
