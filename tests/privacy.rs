@@ -626,7 +626,12 @@ async fn an_erasure_leaves_no_name_number_or_id_of_the_person_and_the_tickets_st
     );
     let log = sigap.run(&["report", "log", "--from", "2026-11-01", "--to", "2026-11-30"]);
     assert!(log.contains(&number) && log.contains("(dihapus)"), "{log}");
-    assert!(sigap.run(&["audit"]).contains("menghapus data pribadi"));
+    let audit = sigap.run(&["audit"]);
+    assert!(audit.contains("menghapus data pribadi"), "{audit}");
+    assert!(
+        audit.contains("menerima atau mengunduh berita acara") && audit.contains("work (chat)"),
+        "the paper sent in chat: {audit}"
+    );
 }
 
 #[tokio::test]
@@ -712,7 +717,8 @@ async fn an_erasure_killed_before_its_commit_did_nothing_and_after_it_is_finishe
     assert_eq!(untouched.identities, person.identities);
     assert_eq!(privacy::open_requests(&db).await.unwrap().len(), 1);
     assert!(privacy::pending_deletions(&db, 10).await.unwrap().is_empty());
-    assert!(privacy::audit_of(&db, person.id).await.unwrap().is_empty());
+    let has_erasure = |audit: Vec<privacy::AuditRow>| audit.iter().any(|a| a.action == "erase");
+    assert!(!has_erasure(privacy::audit_of(&db, person.id).await.unwrap()));
     assert!(draft_photo.exists());
 
     sigap.kill_at("sweep", &["data", "erase", "1"]);
@@ -720,6 +726,7 @@ async fn an_erasure_killed_before_its_commit_did_nothing_and_after_it_is_finishe
     assert_eq!(erased.name, "(dihapus)");
     assert!(erased.identities.is_empty());
     assert!(privacy::open_requests(&db).await.unwrap().is_empty());
+    assert!(has_erasure(privacy::audit_of(&db, person.id).await.unwrap()));
     assert!(!privacy::pending_deletions(&db, 10).await.unwrap().is_empty(), "its files wait for the sweep");
     assert!(draft_photo.exists());
 
@@ -727,4 +734,38 @@ async fn an_erasure_killed_before_its_commit_did_nothing_and_after_it_is_finishe
     assert!(swept.contains("berkas dihapus"), "{swept}");
     assert!(!draft_photo.exists());
     assert!(privacy::pending_deletions(&db, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_event_log_takes_a_redaction_and_nothing_else() {
+    let o = start().await;
+    let sari = o.person(Channel::Telegram, &REPORTER.to_string()).await;
+    let report = NewReport {
+        reporter_id: sari.id,
+        channel: Channel::Telegram,
+        org_id: sari.org_id,
+        location: Some("ruang server".into()),
+        category: Category::InternetDown,
+        description: "Internet mati".into(),
+        srikandi_number: None,
+        attachments: Vec::new(),
+    };
+    let ticket = o.desk.report(report).await.unwrap().ticket_id;
+    o.act(HELPDESK, ticket, ActionKind::Forward, None).await;
+    let db = o.desk.db();
+    let backend = db.get_database_backend();
+    let update = |set: &str| {
+        Statement::from_string(backend, format!("UPDATE ticket_events SET {set} WHERE ticket_id = {ticket}"))
+    };
+    for forged in
+        ["note = 'diubah'", "action = 'reject', note = '(dihapus)'", "at = at, actor_id = NULL, note = '(dihapus)'"]
+    {
+        assert!(db.execute_raw(update(forged)).await.is_err(), "{forged} was let through");
+    }
+    assert!(db.execute_raw(Statement::from_string(backend, "DELETE FROM ticket_events")).await.is_err());
+    db.execute_raw(update("note = '(dihapus)'")).await.unwrap();
+    let events = tickets::events(db, ticket).await.unwrap();
+    assert!(events.iter().all(|e| e.note.as_deref() == Some("(dihapus)")));
+    assert_eq!(events[1].action, "forward");
+    o.stop().await;
 }

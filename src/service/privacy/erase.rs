@@ -148,7 +148,7 @@ impl Helpdesk {
     }
 
     /// Delete the files erasures and retention let go of, and the messages that told erased
-    /// people so once sent; then, on SQLite, rewrite the files so nothing erased lingers in
+    /// people so once sent (or given up on); then, on SQLite, rewrite the files so nothing erased lingers in
     /// their free pages or write-ahead log (`inbox`: the webhook inbox's own file).
     pub async fn sweep(&self, inbox: Option<&DatabaseConnection>, compact: bool) -> Result<Swept, ServiceError> {
         let mut swept = Swept::default();
@@ -172,7 +172,8 @@ impl Helpdesk {
         let sent: Vec<i64> = outbox::Entity::find()
             .select_only()
             .column(outbox::Column::Id)
-            .filter(outbox::Column::Status.eq(crate::store::outbox::SENT))
+            // Delivered, or never deliverable: either way done with the address it holds.
+            .filter(outbox::Column::Status.is_in([crate::store::outbox::SENT, crate::store::outbox::FAILED]))
             .filter(outbox::Column::Kind.eq(kind::ERASED))
             .into_tuple()
             .all(&self.db)
