@@ -72,9 +72,13 @@ fn other_image(bytes: &[u8], mime: &str) -> Option<String> {
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// Ancillary PNG chunks that carry text, EXIF or a time: everything else (the picture,
-/// palette, transparency, colour and pixel size) is kept.
-const PNG_DROPPED: [&[u8; 4]; 5] = [b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"];
+/// The PNG chunks kept: the picture, palette, transparency, colour, pixel size and animation.
+/// Everything else goes: text, EXIF and time chunks, and private chunks whose content no one
+/// can vouch for.
+const PNG_KEPT: [&[u8; 4]; 20] = [
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs",
+    b"hIST", b"sPLT", b"acTL", b"fcTL", b"fdAT", b"cICP", b"mDCv", b"cLLi",
+];
 
 fn clean_png(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
     let mut out = Vec::with_capacity(bytes.len());
@@ -85,7 +89,7 @@ fn clean_png(bytes: &[u8]) -> Result<Vec<u8>, Refused> {
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
         let end = at.checked_add(12 + len).filter(|&end| end <= bytes.len()).ok_or(Refused::Damaged)?;
-        if !PNG_DROPPED.iter().any(|d| d.as_slice() == kind) {
+        if PNG_KEPT.iter().any(|k| k.as_slice() == kind) {
             out.extend_from_slice(&bytes[at..end]);
         }
         at = end;
@@ -303,6 +307,7 @@ mod tests {
         png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
         png.extend(chunk(b"tEXt", b"Author\0Budi GPS"));
         png.extend(chunk(b"eXIf", b"MM\0*GPS"));
+        png.extend(chunk(b"prVt", b"device serial"));
         png.extend(chunk(b"IDAT", b"pixels"));
         png.extend(chunk(b"IEND", b""));
         png.extend_from_slice(b"after the end");
@@ -310,7 +315,7 @@ mod tests {
         assert_eq!(mime, "image/png");
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("IHDR") && text.contains("IDAT") && text.contains("pixels"));
-        for gone in ["tEXt", "Budi", "eXIf", "GPS", "after the end"] {
+        for gone in ["tEXt", "Budi", "eXIf", "GPS", "prVt", "serial", "after the end"] {
             assert!(!text.contains(gone), "{gone} is still there");
         }
     }
