@@ -634,12 +634,8 @@ async fn an_erasure_leaves_no_name_number_or_id_of_the_person_and_the_tickets_st
     );
 }
 
-#[tokio::test]
-async fn retention_deletes_exactly_what_its_dry_run_listed() {
-    let o = start().await;
-    // An abandoned registration (a draft) and a ticket walked to closed with a photo.
-    o.fake.push_update(o.fake.message_from(NEWCOMER, "Internet di ruang server mati sejak pagi"));
-    o.told(NEWCOMER, "Pilih bahasa").await;
+/// Sari reports with a photo; the ticket walks the Kudus SOP to closed.
+async fn closed_ticket_with_photo(o: &Office) -> (tickets::TicketRow, PathBuf) {
     o.fake.add_file("foto", photo_with_gps(10));
     o.fake.push_update(o.fake.photo_from(REPORTER, "foto", Some("Internet di ruang server mati sejak pagi")));
     o.told(REPORTER, "Nomor tiket").await;
@@ -662,6 +658,57 @@ async fn retention_deletes_exactly_what_its_dry_run_listed() {
     let photo = attachments::for_ticket(o.desk.db(), ticket.id).await.unwrap();
     let photo = photo.iter().find(|a| !a.stored_path.is_empty()).unwrap();
     let photo_file = o.app.data_dir().join(&photo.stored_path);
+    (tickets::by_id(o.desk.db(), ticket.id).await.unwrap().unwrap(), photo_file)
+}
+
+#[tokio::test]
+async fn purging_a_year_deletes_its_ended_tickets_with_their_history_and_keeps_open_ones() {
+    let o = start().await;
+    let (closed, photo_file) = closed_ticket_with_photo(&o).await;
+    assert_eq!(closed.status, "closed");
+    let sari = o.person(Channel::Telegram, &REPORTER.to_string()).await;
+    let report = NewReport {
+        reporter_id: sari.id,
+        channel: Channel::Telegram,
+        org_id: sari.org_id,
+        location: Some("aula".into()),
+        category: Category::InternetDown,
+        description: "Wifi aula mati".into(),
+        srikandi_number: None,
+        attachments: Vec::new(),
+    };
+    let open = o.desk.report(report).await.unwrap().number.to_string();
+    let sigap = o.sigap();
+    assert!(!papers(o.desk.db()).await.is_empty());
+
+    let dry = sigap.run(&["data", "purge", "--year", "2026", "--dry-run"]);
+    assert_eq!(dry.lines().skip(1).collect::<Vec<_>>(), [closed.number.as_str()], "{dry}");
+    assert!(photo_file.exists(), "a dry run deletes nothing");
+    assert_eq!(sigap.run(&["data", "purge", "--year", "2025", "--dry-run"]).lines().count(), 1);
+
+    let run = sigap.run(&["data", "purge", "--year", "2026"]);
+    assert_eq!(run.lines().skip(1).collect::<Vec<_>>(), [closed.number.as_str()], "{run}");
+    assert!(tickets::by_id(o.desk.db(), closed.id).await.unwrap().is_none());
+    assert!(tickets::events(o.desk.db(), closed.id).await.unwrap().is_empty());
+    assert!(papers(o.desk.db()).await.is_empty(), "the closed ticket's papers went with it");
+    assert!(!photo_file.exists());
+    let log = sigap.run(&["report", "log", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert!(log.contains(&open) && !log.contains(&closed.number), "{log}");
+    assert!(sigap.run(&["audit"]).contains("menghapus arsip satu tahun"));
+    // Outside a purge, the event log still refuses a deletion.
+    let db = o.desk.db();
+    let delete = Statement::from_string(db.get_database_backend(), "DELETE FROM ticket_events");
+    assert!(db.execute_raw(delete).await.is_err());
+    o.stop().await;
+}
+
+#[tokio::test]
+async fn retention_deletes_exactly_what_its_dry_run_listed() {
+    let o = start().await;
+    // An abandoned registration (a draft) and a ticket walked to closed with a photo.
+    o.fake.push_update(o.fake.message_from(NEWCOMER, "Internet di ruang server mati sejak pagi"));
+    o.told(NEWCOMER, "Pilih bahasa").await;
+    let (ticket, photo_file) = closed_ticket_with_photo(&o).await;
     o.fake.push_update(o.fake.message_from(REPORTER, "/dataku berkas"));
     o.told(REPORTER, "Data Anda di SIGAP, sebagai berkas").await;
 

@@ -1,8 +1,9 @@
 //! Personal data under UU 27/2022 (PDP): requests people make about their data (deletion),
 //! files to delete once an erasure is committed, the audit of who exported personal data,
-//! and the mark on an erased person. The event log stays append-only, with one way through:
+//! and the mark on an erased person. The event log stays append-only, with two ways through:
 //! an erasure may replace a person's text in an event's note or data by "(dihapus)", and
-//! change nothing else.
+//! change nothing else; the admin's purge of a year deletes the events of tickets listed in
+//! `event_purges`, a table its transaction fills and empties again.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -47,6 +48,12 @@ enum AuditEvents {
     SubjectId,
     TicketId,
     Detail,
+}
+
+#[derive(DeriveIden)]
+enum EventPurges {
+    Table,
+    TicketId,
 }
 
 #[derive(DeriveIden)]
@@ -123,6 +130,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create().table(EventPurges::Table).col(big_integer(EventPurges::TicketId).primary_key()).take(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter()
                     .table(Persons::Table)
@@ -135,14 +147,16 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.alter_table(Table::alter().table(Persons::Table).drop_column(Persons::ErasedAt).take()).await?;
+        manager.drop_table(Table::drop().table(EventPurges::Table).take()).await?;
         manager.drop_table(Table::drop().table(AuditEvents::Table).take()).await?;
         manager.drop_table(Table::drop().table(FileDeletions::Table).take()).await?;
         manager.drop_table(Table::drop().table(DataRequests::Table).take()).await
     }
 }
 
-/// Replace the event log's update guard with one that lets a redaction through: every column
-/// but `note` and `data` unchanged, and each of those either unchanged or carrying the mark.
+/// Replace the event log's guards with ones that let a redaction through (every column but
+/// `note` and `data` unchanged, and each of those either unchanged or carrying the mark), and
+/// the deletion of a purged ticket's events.
 async fn redactable_events(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let conn = manager.get_connection();
     let same = ["id", "ticket_id", "actor_id", "actor_role", "channel", "action", "from_step", "to_step", "at"];
@@ -160,6 +174,13 @@ async fn redactable_events(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 redacted("data"),
             ))
             .await?;
+            conn.execute_unprepared("DROP TRIGGER IF EXISTS ticket_events_no_delete").await?;
+            conn.execute_unprepared(
+                "CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events \
+                 WHEN NOT EXISTS (SELECT 1 FROM event_purges WHERE ticket_id = OLD.ticket_id) \
+                 BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END",
+            )
+            .await?;
         }
         DbBackend::Postgres => {
             let unchanged: Vec<String> = same.iter().map(|c| format!("NEW.{c} IS NOT DISTINCT FROM OLD.{c}")).collect();
@@ -169,6 +190,8 @@ async fn redactable_events(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 "CREATE OR REPLACE FUNCTION ticket_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
                  BEGIN \
                  IF TG_OP = 'UPDATE' AND {} AND {} AND {} THEN RETURN NEW; END IF; \
+                 IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM event_purges WHERE ticket_id = OLD.ticket_id) \
+                 THEN RETURN OLD; END IF; \
                  RAISE EXCEPTION 'ticket_events is append-only'; \
                  END $$",
                 unchanged.join(" AND "),

@@ -37,6 +37,14 @@ pub enum DataCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Delete a year's ended tickets with their events, papers and photos (the archive's
+    /// retention schedule); --dry-run only lists them
+    Purge {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub async fn run(cmd: DataCommand, settings: &Settings) -> Result<(), CliError> {
@@ -120,6 +128,20 @@ pub async fn run(cmd: DataCommand, settings: &Settings) -> Result<(), CliError> 
             println!("{}", t!(key, locale = locale, count = listed.len()));
             for expired in listed {
                 println!("{} {}", expired.kind.as_str(), inert(&expired.key));
+            }
+        }
+        DataCommand::Purge { year, dry_run } => {
+            let listed = if dry_run {
+                desk.purgeable(year).await.map_err(|e| fail(&e))?
+            } else {
+                let gone = desk.purge_year(year).await.map_err(|e| fail(&e))?;
+                desk.sweep(Some(&inbox_db), !gone.is_empty()).await.map_err(|e| fail(&e))?;
+                gone
+            };
+            let key = if dry_run { "data_cli.purge_would" } else { "data_cli.purged" };
+            println!("{}", t!(key, locale = locale, year = year, count = listed.len()));
+            for number in listed {
+                println!("{number}");
             }
         }
     }

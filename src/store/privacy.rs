@@ -141,6 +141,8 @@ pub mod action {
     pub const RETENTION: &str = "retention";
     /// A person corrected their own name or organisation in chat.
     pub const CORRECTION: &str = "correction";
+    /// A year of the archive purged by the admin.
+    pub const PURGE: &str = "purge";
 }
 
 pub async fn audit<C: ConnectionTrait>(db: &C, new: NewAudit, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {

@@ -1,10 +1,12 @@
 //! Personal data under UU 27/2022 (PDP): the notice people get (what SIGAP keeps, why, how
 //! long, whom to ask), what a person may see of their own data, the erasure the admin
-//! carries out at their request (`erase`), and the retention schedule (`retention`).
+//! carries out at their request (`erase`), the retention schedule (`retention`), and the
+//! admin's purge of an archive year (`purge`).
 //! Chat's side of it lives with the conversation (`converse/privacy.rs`).
 
 mod erase;
 mod mine;
+mod purge;
 mod retention;
 
 pub use erase::{Erasure, Swept};

@@ -11,6 +11,7 @@ pub mod console_failure;
 pub mod console_session;
 pub mod conversation;
 pub mod data_request;
+pub mod event_purge;
 pub mod file_deletion;
 pub mod identity;
 pub mod inbound_update;
