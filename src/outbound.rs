@@ -129,8 +129,11 @@ pub mod kind {
     pub const ALERT_RECOVERED: &str = "alert_recovered";
     /// A one-time code to sign in to the web console.
     pub const SIGN_IN_CODE: &str = "sign_in_code";
+    /// A person is told their data was erased: the one message kept to their former
+    /// address, deleted by the privacy sweep once sent.
+    pub const ERASED: &str = "erased";
 
-    const ALL: [&str; 17] = [
+    const ALL: [&str; 18] = [
         RECEIVED,
         UPDATE,
         CARD,
@@ -148,6 +151,7 @@ pub mod kind {
         RESENT,
         ALERT_RECOVERED,
         SIGN_IN_CODE,
+        ERASED,
     ];
 
     /// A paper (PDF) the SOP sends at a step.

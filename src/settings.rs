@@ -73,6 +73,10 @@ pub struct Settings {
     pub alert_host_labels: Vec<String>,
     /// Gangguan massal: how an incident meets reports and the people it hits.
     pub incidents: crate::service::IncidentOptions,
+    /// Personal data (UU 27/2022): `SIGAP_DPO_CONTACT` and the retention periods
+    /// `SIGAP_KEEP_DRAFT_DAYS`, `SIGAP_KEEP_UNFILED_DAYS`, `SIGAP_KEEP_EXPORT_DAYS`,
+    /// `SIGAP_KEEP_PHOTO_YEARS`, `SIGAP_INACTIVE_PHONE_YEARS`.
+    pub privacy: crate::service::PrivacyPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +180,7 @@ impl Settings {
                 offer_minutes: number(&get, "SIGAP_LINK_OFFER_MINUTES", 120)?,
                 tell_organisations: flag(&get, "SIGAP_INCIDENT_TELL_ORGS", false)?,
             },
+            privacy: privacy(&get)?,
         })
     }
 
@@ -210,6 +215,24 @@ impl Settings {
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sigap.db").display()),
         }
     }
+}
+
+fn privacy(get: &impl Fn(&str) -> Option<String>) -> Result<crate::service::PrivacyPolicy, SettingsError> {
+    let defaults = crate::service::PrivacyPolicy::default();
+    Ok(crate::service::PrivacyPolicy {
+        dpo_contact: get("SIGAP_DPO_CONTACT").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
+        keep_draft_days: number(get, "SIGAP_KEEP_DRAFT_DAYS", defaults.keep_draft_days)?,
+        keep_unfiled_days: number(get, "SIGAP_KEEP_UNFILED_DAYS", defaults.keep_unfiled_days)?,
+        keep_export_days: number(get, "SIGAP_KEEP_EXPORT_DAYS", defaults.keep_export_days)?,
+        keep_photo_years: number(get, "SIGAP_KEEP_PHOTO_YEARS", defaults.keep_photo_years)?,
+        inactive_phone_years: number(get, "SIGAP_INACTIVE_PHONE_YEARS", defaults.inactive_phone_years)?,
+        // Tests only: lets a crash test stop an erasure before its commit, or after it.
+        erase_pause: match get("SIGAP_TEST_ERASE_PAUSE").as_deref().map(str::trim) {
+            Some("commit") => Some(crate::service::ErasePause::Commit),
+            Some("sweep") => Some(crate::service::ErasePause::Sweep),
+            _ => None,
+        },
+    })
 }
 
 /// A yes/no setting: `1`/`true`/`ya`/`yes`/`on` or `0`/`false`/`tidak`/`no`/`off`.

@@ -37,6 +37,8 @@ pub struct Application {
     whatsapp_inbox: Option<InboxWorker<WhatsAppReceiver>>,
     alerts_inbox: Option<InboxWorker<AlertReceiver>>,
     keep_sent_days: u32,
+    /// The webhook inbox (its own file on SQLite), for the privacy retention and sweep.
+    inbox_db: Option<sea_orm::DatabaseConnection>,
 }
 
 /// How Telegram updates arrive: SIGAP asks for them, or Telegram posts them to a route.
@@ -78,7 +80,8 @@ impl Application {
         let desk = desk
             .with_letterhead(letterhead)
             .with_complaint_days(settings.complaint_answer_days)
-            .with_incident_options(settings.incidents);
+            .with_incident_options(settings.incidents)
+            .with_privacy(settings.privacy.clone());
         let desk = match settings.telegram_team_chat {
             Some(chat) if settings.telegram_token.is_some() => {
                 desk.with_team_chat(crate::domain::ticket::Channel::Telegram, chat.to_string())
@@ -213,7 +216,18 @@ impl Application {
             None => None,
         };
         let keep_sent_days = settings.keep_sent_days;
-        Ok(Application { listener, router, desk, delivery, telegram, whatsapp_inbox, alerts_inbox, keep_sent_days })
+        let inbox_db = inbox_dbs.map(|(inbox, _)| inbox);
+        Ok(Application {
+            listener,
+            router,
+            desk,
+            delivery,
+            telegram,
+            whatsapp_inbox,
+            alerts_inbox,
+            keep_sent_days,
+            inbox_db,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -252,7 +266,11 @@ impl Application {
         }
         // Every replica runs one; the lease lets only one of them work at a time.
         workers.push(tokio::spawn(SlaWorker::new(self.desk.clone()).run_until(stopped.clone())));
-        workers.push(tokio::spawn(Retention::new(self.desk.clone(), self.keep_sent_days).run_until(stopped.clone())));
+        workers.push(tokio::spawn(
+            Retention::new(self.desk.clone(), self.keep_sent_days)
+                .with_inbox(self.inbox_db.clone())
+                .run_until(stopped.clone()),
+        ));
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         let _ = stop.send(true);
         for worker in workers {

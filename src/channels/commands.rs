@@ -3,7 +3,7 @@
 //! menu, the bare words (`status`, `batal`, `cari server`).
 
 use crate::domain::ticket::TicketNumber;
-use crate::service::{ChatCommand, Query};
+use crate::service::{ChatCommand, Correction, Query};
 
 /// A command, read into what the core understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,16 @@ pub fn command(text: &str) -> Option<Command> {
             Command::Chat(ChatCommand::Link { parent, child })
         }
         "pisah" | "unlink" => Command::Chat(ChatCommand::Unlink(arg.unwrap_or_default().to_uppercase())),
+        "privasi" | "privacy" => Command::Chat(ChatCommand::Privacy),
+        "dataku" | "mydata" => {
+            Command::Chat(ChatCommand::MyData { file: matches!(arg.as_deref(), Some("berkas" | "file")) })
+        }
+        // Telegram's command menu allows no hyphen: both spellings work.
+        "hapus-data" | "hapus_data" | "hapusdata" | "erase" => Command::Chat(ChatCommand::EraseRequest),
+        "nama" | "name" => Command::Chat(ChatCommand::Correct { field: Correction::Name, value: tail.to_owned() }),
+        "instansi" | "organisation" | "organization" => {
+            Command::Chat(ChatCommand::Correct { field: Correction::Org, value: tail.to_owned() })
+        }
         _ => Command::Query(Query::Help),
     })
 }
@@ -76,6 +86,11 @@ pub fn command_or_keyword(text: &str) -> Option<Command> {
         ("batal", []) => Some(Command::Chat(ChatCommand::Cancel)),
         ("lapor", []) => Some(Command::Chat(ChatCommand::Report)),
         ("keluhan", []) => Some(Command::Chat(ChatCommand::Complain)),
+        ("privasi" | "dataku" | "hapus-data" | "hapus_data", []) | ("dataku", ["berkas" | "file"]) => {
+            command(&format!("/{trimmed}"))
+        }
+        ("hapus", ["data"]) => Some(Command::Chat(ChatCommand::EraseRequest)),
+        ("nama" | "instansi", words) if !words.is_empty() => command(&format!("/{trimmed}")),
         ("laporan", [] | [_]) => command(&format!("/{trimmed}")),
         ("jawab", words) if words.len() >= 2 => command(&format!("/{trimmed}")),
         ("gabung", [_, _]) | ("pisah", [_])
@@ -110,6 +125,13 @@ mod tests {
         assert_eq!(command("/batal@SigapBot"), chat(ChatCommand::Cancel));
         assert_eq!(command("/cari ruang server"), chat(ChatCommand::Search("ruang server".into())));
         assert_eq!(command("Internet mati"), None);
+        assert_eq!(command("/privasi"), chat(ChatCommand::Privacy));
+        assert_eq!(command("/dataku berkas"), chat(ChatCommand::MyData { file: true }));
+        assert_eq!(command("/hapus_data"), chat(ChatCommand::EraseRequest));
+        assert_eq!(
+            command("/nama Sri  Wahyuni"),
+            chat(ChatCommand::Correct { field: Correction::Name, value: "Sri  Wahyuni".into() })
+        );
     }
 
     #[test]
@@ -135,5 +157,12 @@ mod tests {
             Some(Command::Chat(ChatCommand::Unlink("GJ-2026-000002".into())))
         );
         assert_eq!(command_or_keyword("pisah dari kantor, internet mati"), None);
+        assert_eq!(command_or_keyword("Privasi"), Some(Command::Chat(ChatCommand::Privacy)));
+        assert_eq!(command_or_keyword("dataku berkas"), Some(Command::Chat(ChatCommand::MyData { file: true })));
+        assert_eq!(command_or_keyword("hapus data"), Some(Command::Chat(ChatCommand::EraseRequest)));
+        assert_eq!(
+            command_or_keyword("instansi Dinas Kesehatan"),
+            Some(Command::Chat(ChatCommand::Correct { field: Correction::Org, value: "Dinas Kesehatan".into() }))
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! SOP files and tickets. Every command's output and error text comes from `locales/`;
 //! a failing command exits non-zero and writes nothing half-done.
 
+mod data;
 mod inbox;
 mod network;
 mod opd;
@@ -57,6 +58,16 @@ pub enum Command {
     /// The SOP's records: the complaint log (CSV/XLSX) and the evaluation's statistics
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Personal data (UU 27/2022): requests, erasure, retention, the file sweep
+    #[command(subcommand)]
+    Data(data::DataCommand),
+    /// Who took personal data out (logs, papers, /dataku files) or erased it, and when
+    Audit {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +122,8 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Outbox(cmd) => outbox::run(cmd, settings).await,
         Command::Inbox(cmd) => inbox::run(cmd, settings).await,
         Command::Network(cmd) => network::run(cmd, settings).await,
+        Command::Data(cmd) => data::run(cmd, settings).await,
+        Command::Audit { from, to } => data::audit(from, to, settings).await,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::domain::ticket::TicketNumber;
 use crate::export;
 use crate::service::{Group, Helpdesk, Stats, TicketRef};
 use crate::settings::Settings;
+use crate::store::privacy::{NewAudit, action};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -134,6 +135,15 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
             if count == 0 {
                 eprintln!("{}", t!("report.log_empty", locale = locale, from = from, to = to));
             }
+            let audit = NewAudit {
+                actor_id: None,
+                channel: "cli".into(),
+                action: action::LOG_EXPORT,
+                subject_id: None,
+                ticket_id: None,
+                detail: Some(format!("{from}..{to} rows={count}")),
+            };
+            desk.audit(audit).await.map_err(|e| CliError::new(locale, e))?;
             if let Some(path) = written {
                 println!("{}", t!("report.written", locale = locale, count = count, path = path.display()));
             }
@@ -161,6 +171,16 @@ pub async fn run(cmd: ReportCommand, settings: &Settings) -> Result<(), CliError
                 .await
                 .map_err(|e| CliError::new(locale, e.localized(locale, desk.sop().calendar.timezone())))?;
             std::fs::write(&out, pdf).map_err(|e| CliError::new(locale, format!("{}: {e}", out.display())))?;
+            let ticket = desk.details(TicketRef::Number(number)).await.map_err(|e| CliError::new(locale, e))?;
+            let audit = NewAudit {
+                actor_id: None,
+                channel: "cli".into(),
+                action: action::PAPER,
+                subject_id: Some(ticket.ticket.reporter_id),
+                ticket_id: Some(ticket.ticket.id),
+                detail: Some(documents::kind_key(kind).to_owned()),
+            };
+            desk.audit(audit).await.map_err(|e| CliError::new(locale, e))?;
             println!("{}", t!("report.pdf_written", locale = locale, number = number, path = out.display()));
             Ok(())
         }

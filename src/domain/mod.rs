@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod intake;
 pub mod network;
 pub mod phone;
+pub mod photo;
 pub mod records;
 pub mod reminders;
 pub mod reply;

@@ -82,8 +82,11 @@ impl Helpdesk {
         if request.attachments.iter().any(|a| a.bytes.len() > attachments::MAX_BYTES) {
             return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
         }
-        let saved =
-            request.attachments.iter().map(|a| attachments::save(&self.data_dir, a)).collect::<Result<Vec<_>, _>>()?;
+        let saved = request
+            .attachments
+            .iter()
+            .map(|a| attachments::save_clean(&self.data_dir, a))
+            .collect::<Result<Vec<_>, _>>()?;
         let now = self.clock.now();
         let sop = &self.sop.sop;
 

@@ -31,6 +31,9 @@ pub enum ServiceError {
     /// A platform reported on a message whose send SIGAP has not recorded (yet).
     #[error("a status for message {0}, whose send is not recorded")]
     SendNotRecorded(String),
+    /// A photo whose metadata (GPS position, device serial) cannot be cut out: not kept.
+    #[error("photo refused: {0}")]
+    Photo(#[from] crate::domain::photo::Refused),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error("file storage: {0}")]
@@ -43,6 +46,15 @@ impl From<DirectoryError> for ServiceError {
             DirectoryError::Db(db) => ServiceError::Db(db),
             DirectoryError::UnknownPerson(_) => ServiceError::UnknownPerson,
             other => ServiceError::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::attachments::SaveError> for ServiceError {
+    fn from(err: crate::store::attachments::SaveError) -> Self {
+        match err {
+            crate::store::attachments::SaveError::Refused(refused) => ServiceError::Photo(refused),
+            crate::store::attachments::SaveError::Io(io) => ServiceError::Io(io),
         }
     }
 }
@@ -78,6 +90,12 @@ impl ServiceError {
                 t!("refusal.linked", locale = locale, number = number, parent = parent).into_owned()
             }
             ServiceError::Duplicate => t!("refusal.duplicate", locale = locale).into_owned(),
+            ServiceError::Photo(crate::domain::photo::Refused::Format(format)) => {
+                t!("refusal.photo_format", locale = locale, format = format).into_owned()
+            }
+            ServiceError::Photo(crate::domain::photo::Refused::Damaged) => {
+                t!("refusal.photo_damaged", locale = locale).into_owned()
+            }
             ServiceError::Db(_) | ServiceError::Io(_) | ServiceError::SendNotRecorded(_) => {
                 t!("refusal.internal", locale = locale).into_owned()
             }
@@ -94,6 +112,7 @@ impl ServiceError {
             ServiceError::Invalid(_) => "invalid",
             ServiceError::Linked { .. } => "linked",
             ServiceError::Duplicate => "duplicate",
+            ServiceError::Photo(_) => "photo_refused",
             ServiceError::SendNotRecorded(_) => "send_not_recorded",
             ServiceError::Db(_) | ServiceError::Io(_) => "internal",
         }

@@ -15,6 +15,7 @@ mod linked_answer;
 mod notify;
 mod papers;
 mod press;
+mod privacy;
 mod queries;
 mod records;
 mod report;
@@ -27,12 +28,13 @@ mod view;
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
 pub use console_act::{ConsoleAction, ConsoleRequest};
-pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
+pub use converse::{Body, ChatCommand, Correction, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;
 pub use incident::AlertOutcome;
 
 pub use press::{Press, PressOutcome};
+pub use privacy::{ErasePause, Erasure, Expired, ExpiredKind, MyData, PrivacyPolicy, Swept};
 pub use queries::Query;
 pub use records::{Group, LogRow, Outage, Stats, StepCompliance, StepRecord, stats_of};
 pub use report::{Created, NewReport};
@@ -68,6 +70,8 @@ pub struct Helpdesk {
     /// Working days the complaint official has to answer a complaint about the service.
     complaint_days: u32,
     incidents: IncidentOptions,
+    /// What is kept how long, and whom people ask about it (UU 27/2022).
+    privacy: Arc<PrivacyPolicy>,
 }
 
 /// How gangguan massal meets the people it hits (settings).
@@ -102,6 +106,7 @@ impl Helpdesk {
             letterhead,
             complaint_days: 1,
             incidents: IncidentOptions::default(),
+            privacy: Arc::new(PrivacyPolicy::default()),
         }
     }
 
@@ -117,6 +122,14 @@ impl Helpdesk {
 
     pub fn with_incident_options(self, incidents: IncidentOptions) -> Self {
         Helpdesk { incidents, ..self }
+    }
+
+    pub fn with_privacy(self, privacy: PrivacyPolicy) -> Self {
+        Helpdesk { privacy: Arc::new(privacy), ..self }
+    }
+
+    pub fn privacy(&self) -> &PrivacyPolicy {
+        &self.privacy
     }
 
     pub fn complaint_days(&self) -> u32 {

@@ -17,6 +17,7 @@ use crate::outbound::{OutboundMessage, kind};
 use crate::store::attachments::{self, NewAttachment};
 use crate::store::outbox::NewOutbound;
 use crate::store::people::{self, Orgs};
+use crate::store::privacy::{self, NewAudit, action};
 
 /// The language of the papers.
 const PAPER_LOCALE: &str = "id";
@@ -97,6 +98,16 @@ impl Helpdesk {
                     kind: kind::PAPER,
                     message: OutboundMessage { text, attachments: vec![row.id], ..Default::default() },
                 });
+                // A paper names the reporter and the officials: who was sent one is recorded.
+                let audit = NewAudit {
+                    actor_id: *person_id,
+                    channel: channel.as_str().to_owned(),
+                    action: action::PAPER,
+                    subject_id: Some(ticket.reporter_id),
+                    ticket_id: Some(ticket.id),
+                    detail: Some(format!("{} (chat)", documents::kind_key(*paper))),
+                };
+                privacy::audit(txn, audit, now).await?;
             }
         }
         Ok(out)

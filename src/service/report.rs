@@ -60,8 +60,11 @@ impl Helpdesk {
         if report.attachments.iter().any(|a| a.bytes.len() > attachments::MAX_BYTES) {
             return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
         }
-        let saved =
-            report.attachments.iter().map(|a| attachments::save(&self.data_dir, a)).collect::<Result<Vec<_>, _>>()?;
+        let saved = report
+            .attachments
+            .iter()
+            .map(|a| attachments::save_clean(&self.data_dir, a))
+            .collect::<Result<Vec<_>, _>>()?;
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         let created = self.create_in(&txn, &report, description, &saved, now).await?;

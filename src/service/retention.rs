@@ -1,6 +1,8 @@
 //! The retention job: once an hour, delete what is older than the days kept (see
 //! [`crate::store::retention`] for what goes and what stays), a batch at a time with a pause
-//! between, so the office's own writes never queue behind it. [`Retention::run_once`] is the
+//! between, so the office's own writes never queue behind it. Once a day (and at start) it
+//! also runs the personal-data schedule ([`Helpdesk::retain`]) and the sweep that deletes
+//! the files erasures and retention let go of. [`Retention::run_once`] is the
 //! unit tests drive with a set clock; several processes may run it at once (a row deleted
 //! twice is deleted once).
 
@@ -27,6 +29,7 @@ pub struct Retention {
     keep: chrono::Duration,
     interval: Duration,
     pause: Duration,
+    inbox: Option<sea_orm::DatabaseConnection>,
 }
 
 impl Retention {
@@ -37,7 +40,23 @@ impl Retention {
             keep: chrono::Duration::days(keep_days.into()),
             interval: Duration::from_secs(3600),
             pause: Duration::from_millis(10),
+            inbox: None,
         }
+    }
+
+    /// The webhook inbox, whose kept-aside deliveries the personal-data schedule deletes.
+    pub fn with_inbox(self, inbox: Option<sea_orm::DatabaseConnection>) -> Self {
+        Retention { inbox, ..self }
+    }
+
+    /// The personal-data schedule and the sweep after it.
+    async fn run_privacy(&self) -> Result<(), ServiceError> {
+        // Files a crash left behind go first: an erasure committed, its files not yet deleted.
+        self.desk.sweep(self.inbox.as_ref(), false).await?;
+        if !self.desk.retain(self.inbox.as_ref()).await?.is_empty() {
+            self.desk.sweep(self.inbox.as_ref(), false).await?;
+        }
+        Ok(())
     }
 
     /// Delete everything older than the days kept at `now`, batch after batch.
@@ -69,10 +88,17 @@ impl Retention {
 
     /// Run every hour with the desk's clock until `shutdown` turns true.
     pub async fn run_until(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut hours = 0u32;
         loop {
             if *shutdown.borrow() {
                 break;
             }
+            if hours.is_multiple_of(24)
+                && let Err(err) = self.run_privacy().await
+            {
+                tracing::error!(%err, "personal-data retention failed");
+            }
+            hours = hours.wrapping_add(1);
             if let Err(err) = self.run_once(self.desk.clock().now()).await {
                 tracing::error!(%err, "retention run failed");
             }

@@ -40,7 +40,15 @@ pub struct LinkedReport {
 
 impl Helpdesk {
     pub async fn details(&self, which: TicketRef) -> Result<TicketDetails, ServiceError> {
-        let db = &self.db;
+        self.details_on(&self.db, which).await
+    }
+
+    /// As [`Helpdesk::details`], read through `db` (a transaction sees its own writes).
+    pub(super) async fn details_on<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        which: TicketRef,
+    ) -> Result<TicketDetails, ServiceError> {
         let (ticket, assignee_ids) =
             tickets::with_assignees(db, which).await?.ok_or_else(|| ServiceError::NotFound(which.to_string()))?;
         let rows = tickets::events(db, ticket.id).await?;

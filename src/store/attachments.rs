@@ -42,7 +42,28 @@ pub struct SavedFile {
     pub stored_path: String,
 }
 
-/// Write the file under `data_dir` by its hash. Written before the database transaction:
+/// Cut a photo's metadata out (GPS position, device serials: [`crate::domain::photo`]) and
+/// write what is left: the original is never stored. A format that cannot be cleaned is
+/// refused before anything is written.
+pub fn save_clean(data_dir: &Path, file: &NewAttachment) -> Result<SavedFile, SaveError> {
+    match crate::domain::photo::clean(&file.bytes, &file.mime)? {
+        crate::domain::photo::Cleaned::Photo { bytes, mime } => {
+            let cleaned = NewAttachment { bytes, mime: mime.to_owned(), file_name: file.file_name.clone() };
+            Ok(save(data_dir, &cleaned)?)
+        }
+        crate::domain::photo::Cleaned::NotAPhoto(_) => Ok(save(data_dir, file)?),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    Refused(#[from] crate::domain::photo::Refused),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Write the file under `data_dir` by its hash, as it is (see [`save_clean`]). Written before the database transaction:
 /// a file without a row is harmless and reused on retry; a row without a file would not be.
 pub fn save(data_dir: &Path, file: &NewAttachment) -> std::io::Result<SavedFile> {
     let (sha, size) = fingerprint(&file.bytes);
@@ -67,7 +88,7 @@ pub fn save(data_dir: &Path, file: &NewAttachment) -> std::io::Result<SavedFile>
 }
 
 /// The hex SHA-256 and the size of a file's bytes, as its row records them.
-fn fingerprint(bytes: &[u8]) -> (String, i64) {
+pub(crate) fn fingerprint(bytes: &[u8]) -> (String, i64) {
     (hex::encode(Sha256::digest(bytes)), i64::try_from(bytes.len()).unwrap_or(i64::MAX))
 }
 

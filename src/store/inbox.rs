@@ -260,6 +260,17 @@ pub async fn depth<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
     webhook_inbox::Entity::find().filter(webhook_inbox::Column::Parked.eq(false)).count(db).await
 }
 
+/// Delete every delivery from `sender` still here (waiting, or kept aside): their data is
+/// being erased. Returns how many.
+pub async fn delete_from<C: ConnectionTrait>(db: &C, channel: Channel, sender: &str) -> Result<u64, sea_orm::DbErr> {
+    let deleted = webhook_inbox::Entity::delete_many()
+        .filter(webhook_inbox::Column::Channel.eq(channel.as_str()))
+        .filter(webhook_inbox::Column::Sender.eq(sender))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_inbox_url;

@@ -176,9 +176,13 @@ async fn the_reporters_photo_goes_with_the_officials_card_and_apart_in_the_compl
     t.press(&p.kabid, id, ActionKind::Forward).ok().await;
     t.press(&p.kasi, id, ActionKind::Assign).assign(&[&p.tech_a]).ok().await;
     t.press(&p.tech_a, id, ActionKind::FieldVisit).ok().await;
-    // Another picture (the same bytes would be the same picture, printed once).
+    // Another picture (the same bytes would be the same picture, printed once); bytes after
+    // the picture's end would not do: they are cut off with its metadata before it is kept.
     let mut after = photo("hasil.png");
-    after.bytes.extend_from_slice(b"after the work");
+    let mut pixels = image::load_from_memory(PHOTO).unwrap().to_rgba8();
+    pixels.put_pixel(0, 0, image::Rgba([1, 2, 3, 255]));
+    after.bytes.clear();
+    pixels.write_to(&mut std::io::Cursor::new(&mut after.bytes), image::ImageFormat::Png).unwrap();
     t.press(&p.tech_a, id, ActionKind::Resolve).note("Kabel diganti").attach(after).ok().await;
     let dir = tempfile::tempdir().unwrap();
     let letterhead = Letterhead { office: "Kominfo".into(), address: None, phone: None, logo: None };

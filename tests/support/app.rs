@@ -79,6 +79,15 @@ impl App {
         let _ = self.stop.send(());
         self.server.await.unwrap().unwrap();
     }
+
+    /// Stop, keeping the data directory and the SQLite file's directory (if any) for the
+    /// test to look through; they go when the returned value is dropped.
+    pub async fn stop_keeping_files(self) -> (TempDir, Option<TempDir>) {
+        let App { stop, server, _dirs, .. } = self;
+        let _ = stop.send(());
+        server.await.unwrap().unwrap();
+        _dirs
+    }
 }
 
 /// The Dinas Kesehatan and its people, each with one identity on `channel` (a Telegram

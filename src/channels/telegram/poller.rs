@@ -341,6 +341,9 @@ impl TelegramPoller {
                 BotCommand::new("laporan", t!("chat.cmd_monthly", locale = locale)),
                 BotCommand::new("keluhan", t!("chat.cmd_complain", locale = locale)),
                 BotCommand::new("batal", t!("chat.cmd_cancel", locale = locale)),
+                BotCommand::new("privasi", t!("chat.cmd_privacy", locale = locale)),
+                BotCommand::new("dataku", t!("chat.cmd_my_data", locale = locale)),
+                BotCommand::new("hapus_data", t!("chat.cmd_erase", locale = locale)),
                 BotCommand::new("bantuan", t!("chat.cmd_help", locale = locale)),
             ];
             let request = self.bot.set_my_commands(commands);

@@ -32,6 +32,7 @@ mod complaint;
 mod filed;
 mod link;
 mod onboard;
+mod privacy;
 mod rating;
 mod staff;
 
@@ -97,6 +98,21 @@ pub enum ChatCommand {
     Link { parent: String, child: String },
     /// `/pisah GJ-…`: an official splits a linked ticket off into a life of its own.
     Unlink(String),
+    /// `/privasi`: what SIGAP keeps about people, why, how long, and whom to ask.
+    Privacy,
+    /// `/dataku`: what SIGAP holds about the sender; `file` (`/dataku berkas`) as a document.
+    MyData { file: bool },
+    /// `/hapus-data`: ask for the sender's personal data to be erased.
+    EraseRequest,
+    /// `/nama …`, `/instansi …`: correct one's own name or organisation.
+    Correct { field: Correction, value: String },
+}
+
+/// What a person may correct of their own record in chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correction {
+    Name,
+    Org,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,7 +280,7 @@ impl Helpdesk {
                 if files.iter().any(|f| f.bytes.len() > attachments::MAX_BYTES) {
                     return Err(ServiceError::Invalid("attachment larger than 20 MB".into()));
                 }
-                files.iter().map(|f| attachments::save(&self.data_dir, f)).collect::<Result<Vec<_>, _>>()?
+                files.iter().map(|f| attachments::save_clean(&self.data_dir, f)).collect::<Result<Vec<_>, _>>()?
             }
             _ => Vec::new(),
         };
@@ -292,12 +308,26 @@ impl Helpdesk {
             toast: None,
             now,
         };
+        let first_contact =
+            turn.person.is_none() && row.is_none() && !matches!(incoming.body, Body::Command(ChatCommand::Privacy));
         if turn.person.as_ref().is_some_and(|p| !p.active) {
             let text = t!("intake.inactive", locale = turn.locale()).into_owned();
             turn.say(text);
         } else {
             let flow = turn.run(saved).await?;
             turn.finish(flow).await?;
+        }
+        if first_contact {
+            // What SIGAP keeps and why, in the first message a newcomer gets (UU 27/2022
+            // Pasal 20: a public service needs no consent, but owes notice).
+            let notice = self.privacy.notice(turn.locale());
+            match turn.replies.first_mut() {
+                Some(first) => {
+                    first.message.text.push_str("\n\n");
+                    first.message.text.push_str(&notice);
+                }
+                None => turn.say(notice),
+            }
         }
         let Turn { replies, toast, .. } = turn;
         outbox::enqueue(&txn, replies, now).await?;
@@ -406,6 +436,10 @@ impl Turn<'_> {
             Body::Command(ChatCommand::Answer { id, text }) => self.answer_complaint(&id, &text).await,
             Body::Command(ChatCommand::Link { parent, child }) => self.link_command(&parent, &child).await,
             Body::Command(ChatCommand::Unlink(child)) => self.unlink_command(&child).await,
+            Body::Command(ChatCommand::Privacy) => Ok(self.privacy_notice()),
+            Body::Command(ChatCommand::MyData { file }) => self.my_data(file).await,
+            Body::Command(ChatCommand::EraseRequest) => self.erase_request().await,
+            Body::Command(ChatCommand::Correct { field, value }) => self.correct(field, &value).await,
             Body::Command(ChatCommand::Complain) => {
                 if !self.registered() {
                     // A newcomer registers first, as with a report.

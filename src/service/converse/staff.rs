@@ -45,6 +45,15 @@ impl Turn<'_> {
         }
         let sheet = t!("report.sheet_log", locale = locale);
         crate::export::write_xlsx(&table, &sheet, &full).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let audit = crate::store::privacy::NewAudit {
+            actor_id: self.person.as_ref().map(|p| p.id),
+            channel: self.incoming.channel.as_str().to_owned(),
+            action: crate::store::privacy::action::LOG_EXPORT,
+            subject_id: None,
+            ticket_id: None,
+            detail: Some(format!("{label} rows={}", log.len())),
+        };
+        crate::store::privacy::audit(self.txn, audit, self.now).await?;
         let mut message = OutboundMessage::text(t!("chat.monthly", locale = locale, period = label, count = log.len()));
         message.files.push(crate::outbound::StoredFile {
             path: relative.to_string_lossy().into_owned(),

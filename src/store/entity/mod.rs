@@ -4,11 +4,15 @@
 pub mod alert_incident;
 pub mod attachment;
 pub mod attachment_content;
+pub mod audit_event;
 pub mod chat_window;
 pub mod console_code;
 pub mod console_failure;
 pub mod console_session;
 pub mod conversation;
+pub mod data_request;
+pub mod event_purge;
+pub mod file_deletion;
 pub mod identity;
 pub mod inbound_update;
 pub mod invite;

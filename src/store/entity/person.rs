@@ -16,6 +16,9 @@ pub struct Model {
     /// E.164, as given at registration.
     pub phone: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Set when the person's data was erased at their request (UU 27/2022): the row stays
+    /// for the archive's tickets and events, shown as "(dihapus)".
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
