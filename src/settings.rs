@@ -73,6 +73,9 @@ pub struct Settings {
     pub alert_host_labels: Vec<String>,
     /// Gangguan massal: how an incident meets reports and the people it hits.
     pub incidents: crate::service::IncidentOptions,
+    /// `SIGAP_DEMO`: the demo office and the chat simulator ("Coba SIGAP"), when set; see
+    /// [`Settings::demo`] for the default.
+    pub demo: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,7 +179,23 @@ impl Settings {
                 offer_minutes: number(&get, "SIGAP_LINK_OFFER_MINUTES", 120)?,
                 tell_organisations: flag(&get, "SIGAP_INCIDENT_TELL_ORGS", false)?,
             },
+            demo: match get("SIGAP_DEMO") {
+                Some(_) => Some(flag(&get, "SIGAP_DEMO", false)?),
+                None => None,
+            },
         })
+    }
+
+    /// A chat channel or the monitoring intake is configured: the office is in earnest.
+    pub fn channels_configured(&self) -> bool {
+        self.telegram_token.is_some() || self.whatsapp.is_some() || !self.alert_tokens.is_empty()
+    }
+
+    /// The demo office and its chat simulator are on: as `SIGAP_DEMO` says, else exactly when
+    /// nothing is configured, so a newcomer's first start has something to try and an
+    /// office's real channels never sit beside a demo the admin did not ask for.
+    pub fn demo(&self) -> bool {
+        self.demo.unwrap_or_else(|| !self.channels_configured())
     }
 
     /// The pacing the delivery worker keeps per channel.

@@ -2,6 +2,7 @@
 //! SOP files and tickets. Every command's output and error text comes from `locales/`;
 //! a failing command exits non-zero and writes nothing half-done.
 
+mod demo;
 mod inbox;
 mod network;
 mod opd;
@@ -57,6 +58,8 @@ pub enum Command {
     /// The SOP's records: the complaint log (CSV/XLSX) and the evaluation's statistics
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Seed the demo office of "Coba SIGAP", the chat simulator at /coba (SIGAP_DEMO)
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +114,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Outbox(cmd) => outbox::run(cmd, settings).await,
         Command::Inbox(cmd) => inbox::run(cmd, settings).await,
         Command::Network(cmd) => network::run(cmd, settings).await,
+        Command::Demo => demo::seed(settings).await,
     }
 }
 
