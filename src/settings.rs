@@ -274,6 +274,17 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_is_on_by_default_only_with_nothing_configured_and_on_beside_channels_only_when_asked() {
+        assert!(settings(&[]).unwrap().demo());
+        assert!(!settings(&[("TELOXIDE_TOKEN", "1:A")]).unwrap().demo());
+        assert!(!settings(&[("SIGAP_ALERT_TOKEN_ZABBIX", "z")]).unwrap().demo());
+        assert!(settings(&[("TELOXIDE_TOKEN", "1:A"), ("SIGAP_DEMO", "1")]).unwrap().demo());
+        assert!(!settings(&[("SIGAP_DEMO", "0")]).unwrap().demo());
+        let err = settings(&[("SIGAP_DEMO", "maybe")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_DEMO"), "{err}");
+    }
+
+    #[test]
     fn a_database_url_never_shows_in_debug_output() {
         let s = settings(&[("DATABASE_URL", "postgres://u:hunter2@db/sigap")]).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
