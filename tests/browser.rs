@@ -209,8 +209,14 @@ async fn seed_telegram_people(url: &str) {
     db.close().await.unwrap();
 }
 
+/// The binary under test: the one cargo built for the tests, or `SIGAP_BROWSER_BIN` (the
+/// release binary, `target/release/sigap`, which CI's time does not allow building too).
+fn binary() -> PathBuf {
+    std::env::var_os("SIGAP_BROWSER_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sigap")), PathBuf::from)
+}
+
 fn start_sigap(url: &str, data: &Path, port: u16, fake: &FakeTelegram, log: &Path) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_sigap"))
+    let child = Command::new(binary())
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use app::App;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
+use sea_orm::{ConnectionTrait, Statement};
 use sigap::domain::ticket::TicketNumber;
-use sigap::service::DemoSeeded;
+use sigap::service::{DemoSeeded, Retention};
 use sigap::store::tickets;
 
 struct Sim {
@@ -214,6 +215,62 @@ async fn the_simulator_refuses_forms_without_their_token_and_people_outside_the_
     let key = keys(&reporter).into_iter().find(|k| k.label.contains("Batalkan")).unwrap();
     let toast = sim.post("demo-kasi", "tekan", &[("message", &key.message), ("button", &key.index)]).await;
     assert!(toast.text().await.unwrap().contains("tidak berlaku"));
+    sim.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_official_signs_in_with_a_code_from_their_simulated_chat_and_codes_are_limited() {
+    let sim = Sim::start().await;
+    let ask = || async {
+        let response = sim
+            .http
+            .post(sim.url("/masuk"))
+            .header(COOKIE, &sim.cookie)
+            .form(&[("csrf", sim.csrf.as_str()), ("who", "demo-kasi")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    };
+    ask().await;
+    let chat = sim.shows("demo-kasi", "Kode masuk konsol").await;
+    let code: String =
+        chat[chat.find("Kode masuk konsol").unwrap()..].chars().filter(char::is_ascii_digit).take(6).collect();
+    let response = sim
+        .http
+        .post(sim.url("/masuk/kode"))
+        .header(COOKIE, &sim.cookie)
+        .form(&[("csrf", sim.csrf.as_str()), ("who", "demo-kasi"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // Asking again and again sends five codes in 15 minutes, no more, with the same answer.
+    for _ in 0..6 {
+        ask().await;
+    }
+    let codes = || async {
+        let db = sim.app.desk.db();
+        let sql = format!("SELECT COUNT(*) FROM console_codes WHERE person_id = {}", sim.people["demo-kasi"]);
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    assert_eq!(codes().await, 5);
+    sim.app.clock.advance(chrono::Duration::minutes(16));
+    ask().await;
+    assert_eq!(codes().await, 6);
+    sim.app.stop().await;
+}
+
+#[tokio::test]
+async fn simulated_chats_are_deleted_with_the_sent_messages() {
+    let sim = Sim::start().await;
+    sim.say("demo-pelapor", "Internet di ruang server mati sejak pagi").await;
+    sim.shows("demo-pelapor", "GJ-2026-").await;
+    let later = app::monday() + chrono::Duration::days(15);
+    let pruned = Retention::new(sim.app.desk.clone(), 14).run_once(later).await.unwrap();
+    assert!(pruned.web >= 2, "{pruned:?}");
+    assert!(sim.chat("demo-pelapor").await.contains("Belum ada pesan"));
     sim.app.stop().await;
 }
 
