@@ -1,28 +1,27 @@
 //! "Coba SIGAP": the chat simulator over the demo office, mounted only when the demo is on
 //! (`SIGAP_DEMO`). Pick a person, see their chat as SIGAP's messages arrive, type, press the
 //! card's buttons, send a photo, switch to the next person; the office's dashboard beside
-//! it. Every action goes to [`WebChat`], the web channel's receiving side, which hands it to
-//! the core exactly as a Telegram update is; this file only draws pages and reads forms.
+//! it. Every action goes to [`crate::channels::web::WebChat`], the web channel's receiving side, which hands it to
+//! the core exactly as a Telegram update is; this module only draws pages and reads forms.
 //!
 //! The pages work without JavaScript (forms post and come back); a few lines of script
-//! (`demo.js`) post them in the background and poll the chat and the dashboard.
+//! (`demo.js`) post them in the background and poll the chat and the dashboard. The forms
+//! themselves are read in [`forms`].
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use super::session::{self, SESSION};
 use super::{Console, Tr, internal, message, page};
-use crate::channels::web::WebChat;
 use crate::i18n;
 use crate::service::Board;
-use crate::store::attachments::{MAX_BYTES, NewAttachment};
+use crate::store::attachments::MAX_BYTES;
 use crate::store::web_chat::{self, WebMessage};
 
 const SCRIPT: &str = include_str!("demo.js");
@@ -31,6 +30,8 @@ const STYLE: &str = include_str!("demo.css");
 const SHOWN: u64 = 60;
 /// The header the script sends: it wants a short answer, not a page to follow.
 const FETCH: &str = "x-sigap-fetch";
+
+mod forms;
 
 type Params = Query<HashMap<String, String>>;
 
@@ -44,10 +45,10 @@ pub fn routes(on: bool) -> Router<Console> {
         .route("/coba/papan", get(board_fragment))
         .route("/coba/{id}", get(chat))
         .route("/coba/{id}/pesan", get(messages_fragment))
-        .route("/coba/{id}/kirim", post(send))
-        .route("/coba/{id}/tekan", post(press))
+        .route("/coba/{id}/kirim", post(forms::send))
+        .route("/coba/{id}/tekan", post(forms::press))
         // A photo may be as large as one sent in chat, plus the form around it.
-        .route("/coba/{id}/foto", post(upload).layer(DefaultBodyLimit::max(MAX_BYTES + 64 * 1024)))
+        .route("/coba/{id}/foto", post(forms::upload).layer(DefaultBodyLimit::max(MAX_BYTES + 64 * 1024)))
 }
 
 pub struct PersonLink {
@@ -311,141 +312,6 @@ fn fragment(html: String) -> Response {
     let mut response = axum::response::Html(html).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     response
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SendForm {
-    csrf: String,
-    text: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PressForm {
-    csrf: String,
-    message: i64,
-    button: usize,
-}
-
-/// What a post answers: a short text for the script, or the chat page to go back to.
-fn answered(tr: Tr, id: i64, headers: &HeaderMap, toast: Option<String>) -> Response {
-    if headers.contains_key(FETCH) {
-        (StatusCode::OK, toast.unwrap_or_default()).into_response()
-    } else {
-        Redirect::to(&tr.href(&format!("/coba/{id}"))).into_response()
-    }
-}
-
-fn refused(tr: Tr, id: i64) -> Response {
-    message(StatusCode::FORBIDDEN, tr, "console.refused_title", "console.csrf_refused", &format!("/coba/{id}"))
-}
-
-async fn send(
-    State(console): State<Console>,
-    Path(id): Path<i64>,
-    Query(query): Params,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<SendForm>,
-) -> Response {
-    let tr = Tr::of(&query, None);
-    if !session::pre_form_ok(&headers, &form.csrf) {
-        return refused(tr, id);
-    }
-    let (_, address) = match simulated(&console, tr, id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match WebChat::new(console.desk.clone()).send(&address, &form.text, Vec::new()).await {
-        Ok(()) => answered(tr, id, &headers, None),
-        Err(err) => internal(tr, &err),
-    }
-}
-
-async fn press(
-    State(console): State<Console>,
-    Path(id): Path<i64>,
-    Query(query): Params,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<PressForm>,
-) -> Response {
-    let tr = Tr::of(&query, None);
-    if !session::pre_form_ok(&headers, &form.csrf) {
-        return refused(tr, id);
-    }
-    let (_, address) = match simulated(&console, tr, id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match WebChat::new(console.desk.clone()).press(&address, form.message, form.button).await {
-        Ok(toast) => answered(tr, id, &headers, toast),
-        Err(err) => internal(tr, &err),
-    }
-}
-
-async fn upload(
-    State(console): State<Console>,
-    Path(id): Path<i64>,
-    Query(query): Params,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Response {
-    let tr = Tr::of(&query, None);
-    let (mut csrf, mut caption, mut files) = (String::new(), String::new(), Vec::new());
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return message(
-                    StatusCode::BAD_REQUEST,
-                    tr,
-                    "console.refused_title",
-                    "demo.upload_bad",
-                    &format!("/coba/{id}"),
-                );
-            }
-        };
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "caption" => caption = field.text().await.unwrap_or_default(),
-            "file" => {
-                let mime = field.content_type().unwrap_or("application/octet-stream").to_owned();
-                let file_name =
-                    field.file_name().map(|n| crate::channels::clean_text(n).into_owned()).filter(|n| !n.is_empty());
-                match field.bytes().await {
-                    Ok(bytes) if !bytes.is_empty() => {
-                        files.push(NewAttachment { bytes: bytes.to_vec(), mime, file_name })
-                    }
-                    Ok(_) => {}
-                    Err(_) => {
-                        return message(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            tr,
-                            "console.refused_title",
-                            "demo.upload_bad",
-                            &format!("/coba/{id}"),
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !session::pre_form_ok(&headers, &csrf) {
-        return refused(tr, id);
-    }
-    let (_, address) = match simulated(&console, tr, id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    if files.is_empty() {
-        return answered(tr, id, &headers, Some(tr.t("demo.upload_none")));
-    }
-    match WebChat::new(console.desk.clone()).send(&address, &caption, files).await {
-        Ok(()) => answered(tr, id, &headers, None),
-        Err(err) => internal(tr, &err),
-    }
 }
 
 /// The demo is on; `open_board`: nothing real is configured, so the simulator shows the
