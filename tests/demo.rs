@@ -293,3 +293,31 @@ async fn the_demo_office_is_seeded_once_and_is_absent_when_the_demo_is_off() {
     assert!(off.desk.demo_people().await.unwrap().is_empty());
     off.stop().await;
 }
+
+#[tokio::test]
+async fn sigap_demo_seeds_the_office_once_and_says_whether_the_next_start_serves_it() {
+    // SQLite whatever the suite runs on: this is about the command, not the database.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("sigap.db").display());
+    let run = |extra: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sigap"));
+        command
+            .arg("demo")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &url)
+            .env("DATA_DIR", dir.path())
+            .env("SIGAP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+            .env("RUST_LOG", "warn");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run(&[]);
+    assert!(first.contains("3 organisasi dan 8 orang") && first.contains("/coba"), "{first}");
+    let again = run(&[("TELOXIDE_TOKEN", "1:A")]);
+    assert!(again.contains("0 organisasi dan 0 orang") && again.contains("SIGAP_DEMO=1"), "{again}");
+}
