@@ -6,6 +6,7 @@
 //!
 //! Layout: this file holds the router, the language of a page and the response helpers;
 //! [`session`] the cookies and CSRF checks; [`sign_in`] and [`board`] the handlers.
+//! [`demo`] is "Coba SIGAP", the chat simulator, mounted only when the demo is on.
 
 mod board;
 pub mod demo;
