@@ -77,6 +77,9 @@ pub struct Settings {
     /// `SIGAP_KEEP_DRAFT_DAYS`, `SIGAP_KEEP_UNFILED_DAYS`, `SIGAP_KEEP_EXPORT_DAYS`,
     /// `SIGAP_KEEP_PHOTO_YEARS`, `SIGAP_INACTIVE_PHONE_YEARS`.
     pub privacy: crate::service::PrivacyPolicy,
+    /// `SIGAP_DEMO`: the demo office and the chat simulator ("Coba SIGAP"), when set; see
+    /// [`Settings::demo`] for the default.
+    pub demo: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,7 +184,23 @@ impl Settings {
                 tell_organisations: flag(&get, "SIGAP_INCIDENT_TELL_ORGS", false)?,
             },
             privacy: privacy(&get)?,
+            demo: match get("SIGAP_DEMO") {
+                Some(_) => Some(flag(&get, "SIGAP_DEMO", false)?),
+                None => None,
+            },
         })
+    }
+
+    /// A chat channel or the monitoring intake is configured: the office is in earnest.
+    pub fn channels_configured(&self) -> bool {
+        self.telegram_token.is_some() || self.whatsapp.is_some() || !self.alert_tokens.is_empty()
+    }
+
+    /// The demo office and its chat simulator are on: as `SIGAP_DEMO` says, else exactly when
+    /// nothing is configured, so a newcomer's first start has something to try and an
+    /// office's real channels never sit beside a demo the admin did not ask for.
+    pub fn demo(&self) -> bool {
+        self.demo.unwrap_or_else(|| !self.channels_configured())
     }
 
     /// The pacing the delivery worker keeps per channel.
@@ -275,6 +294,17 @@ mod tests {
         assert_eq!(s.database_url(), "sqlite:///srv/sigap/sigap.db?mode=rwc");
         assert_eq!(s.sop, "kudus");
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_demo_is_on_by_default_only_with_nothing_configured_and_on_beside_channels_only_when_asked() {
+        assert!(settings(&[]).unwrap().demo());
+        assert!(!settings(&[("TELOXIDE_TOKEN", "1:A")]).unwrap().demo());
+        assert!(!settings(&[("SIGAP_ALERT_TOKEN_ZABBIX", "z")]).unwrap().demo());
+        assert!(settings(&[("TELOXIDE_TOKEN", "1:A"), ("SIGAP_DEMO", "1")]).unwrap().demo());
+        assert!(!settings(&[("SIGAP_DEMO", "0")]).unwrap().demo());
+        let err = settings(&[("SIGAP_DEMO", "maybe")]).unwrap_err().to_string();
+        assert!(err.contains("SIGAP_DEMO"), "{err}");
     }
 
     #[test]

@@ -66,6 +66,11 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating DATA_DIR {}", settings.data_dir.display()))?;
         let mut senders = configured_senders(settings, &loaded)?;
+        // The simulator's chats are a channel of their own, delivered by the same outbox.
+        let demo = settings.demo();
+        if demo {
+            senders.push(Arc::new(crate::channels::web::WebSender::new(db.clone(), clock.clone())));
+        }
         senders.extend(extra);
         let metrics = Arc::new(Metrics::new());
         let desk = Helpdesk::new(db.clone(), Arc::new(loaded), clock.clone(), settings.data_dir.clone())
@@ -131,14 +136,20 @@ impl Application {
             }
             _ => None,
         };
-        if delivery.is_none() {
-            tracing::warn!("no chat channel is configured: messages are queued in the outbox, not sent");
+        if settings.telegram_token.is_none() && settings.whatsapp.is_none() {
+            tracing::warn!("no chat channel is configured: chat messages are queued in the outbox, not sent");
         }
+        if demo {
+            let seeded = desk.seed_demo().await.context("seeding the demo office")?;
+            tracing::info!(?seeded, "Coba SIGAP is on: the chat simulator at /coba");
+        }
+        let demo = demo.then_some(crate::web::demo::Demo { open_board: !settings.channels_configured() });
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let mut router =
-            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) })
-                .merge(crate::web::routes(crate::web::Console { desk: desk.clone(), channels: channels_on(settings) }));
+            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) }).merge(
+                crate::web::routes(crate::web::Console { desk: desk.clone(), channels: channels_on(settings), demo }),
+            );
         let mut whatsapp_inbox = None;
         if let Some((receiver, inbox)) = whatsapp {
             router = router.merge(receiver.clone().routes());

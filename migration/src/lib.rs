@@ -20,6 +20,7 @@ mod m20261130_000007_incidents;
 mod m20261130_000008_console;
 mod m20261130_000009_linked;
 mod m20261201_000010_personal_data;
+mod m20261201_000011_web_chat;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_console::Migration),
             Box::new(m20261130_000009_linked::Migration),
             Box::new(m20261201_000010_personal_data::Migration),
+            Box::new(m20261201_000011_web_chat::Migration),
         ]
     }
 }

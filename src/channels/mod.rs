@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod callback;
 pub mod commands;
 pub mod telegram;
+pub mod web;
 pub mod whatsapp;
 
 use std::borrow::Cow;

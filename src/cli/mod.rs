@@ -3,6 +3,7 @@
 //! a failing command exits non-zero and writes nothing half-done.
 
 mod data;
+mod demo;
 mod inbox;
 mod network;
 mod opd;
@@ -68,6 +69,8 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Seed the demo office of "Coba SIGAP", the chat simulator at /coba (SIGAP_DEMO)
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +127,7 @@ pub async fn run(command: Command, settings: &Settings) -> Result<(), CliError> 
         Command::Network(cmd) => network::run(cmd, settings).await,
         Command::Data(cmd) => data::run(cmd, settings).await,
         Command::Audit { from, to } => data::audit(from, to, settings).await,
+        Command::Demo => demo::seed(settings).await,
     }
 }
 

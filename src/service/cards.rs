@@ -92,7 +92,7 @@ impl Helpdesk {
             };
             retired.push(card.outbox_id);
             let message = match card.channel {
-                Channel::Telegram => rewritten,
+                Channel::Telegram | Channel::Web => rewritten,
                 // WhatsApp cannot take buttons away: a short answer quoting the card says it
                 // is done; a picker abandoned there needs no word at all.
                 _ if card.kind == kind::PICKER => continue,

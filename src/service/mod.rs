@@ -7,6 +7,7 @@ mod cards;
 mod console_act;
 mod converse;
 mod dashboard;
+mod demo;
 mod error;
 mod incident;
 mod link_offer;
@@ -30,6 +31,7 @@ pub use act::{ActRequest, Acted, CardRef, Origin};
 pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Correction, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
+pub use demo::{DEMO_PEOPLE, DemoPerson, DemoSeeded};
 pub use error::ServiceError;
 pub use incident::AlertOutcome;
 
@@ -40,8 +42,8 @@ pub use records::{Group, LogRow, Outage, Stats, StepCompliance, StepRecord, stat
 pub use report::{Created, NewReport};
 pub use retention::{Pruned, Retention};
 pub use sign_in::{
-    CODE_MINUTES, ConsoleUser, FAILURE_WINDOW_MINUTES, LINK_HOURS, MAX_FAILURES, NewSession, Reach, SESSION_HOURS,
-    SignInError,
+    CODE_MINUTES, ConsoleUser, FAILURE_WINDOW_MINUTES, LINK_HOURS, MAX_CODES, MAX_FAILURES, NewSession, Reach,
+    SESSION_HOURS, SignInError,
 };
 pub use sla_worker::{LEASE_NAME as SLA_LEASE_NAME, PassReport, SlaWorker};
 pub use statuses::{OUTSIDE_WINDOW, StatusError};

@@ -21,6 +21,8 @@ const BATCH: u64 = 500;
 pub struct Pruned {
     pub outbox: u64,
     pub inbound: u64,
+    /// Messages of the chat simulator's chats ("Coba SIGAP").
+    pub web: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -75,13 +77,15 @@ impl Retention {
             }
             let inbound = retention::prune_inbound(db, before, BATCH).await?;
             pruned.inbound += inbound;
-            if !outbox_left && inbound < BATCH {
+            let web = crate::store::web_chat::prune(db, before, BATCH).await?;
+            pruned.web += web;
+            if !outbox_left && inbound < BATCH && web < BATCH {
                 break;
             }
             tokio::time::sleep(self.pause).await;
         }
         if pruned != Pruned::default() {
-            tracing::info!(?pruned, "old sent messages and update ids deleted");
+            tracing::info!(?pruned, "old sent messages, update ids and simulated chats deleted");
         }
         Ok(pruned)
     }

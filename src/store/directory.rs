@@ -78,10 +78,15 @@ pub struct PersonRecord {
 }
 
 impl PersonRecord {
-    /// Where to reach this person: the channel they last used, else Telegram, else WhatsApp.
+    /// Where to reach this person: the channel they last used, else Telegram, else WhatsApp,
+    /// else the chat simulator (the demo office's people have only that).
     pub fn contact(&self) -> Option<(Channel, &str)> {
         let pick = |c: Channel| self.identities.iter().find(|(ch, _)| *ch == c).map(|(ch, a)| (*ch, a.as_str()));
-        self.preferred_channel.and_then(pick).or_else(|| pick(Channel::Telegram)).or_else(|| pick(Channel::Whatsapp))
+        self.preferred_channel
+            .and_then(pick)
+            .or_else(|| pick(Channel::Telegram))
+            .or_else(|| pick(Channel::Whatsapp))
+            .or_else(|| pick(Channel::Web))
     }
 }
 

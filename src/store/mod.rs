@@ -21,6 +21,7 @@ pub mod retention;
 pub mod sla;
 pub mod survey;
 pub mod tickets;
+pub mod web_chat;
 
 use std::time::Duration;
 

@@ -6,8 +6,10 @@
 //!
 //! Layout: this file holds the router, the language of a page and the response helpers;
 //! [`session`] the cookies and CSRF checks; [`sign_in`] and [`board`] the handlers.
+//! [`demo`] is "Coba SIGAP", the chat simulator, mounted only when the demo is on.
 
 mod board;
+pub mod demo;
 mod session;
 mod sign_in;
 
@@ -31,6 +33,8 @@ pub struct Console {
     pub desk: Helpdesk,
     /// The chat channels and intakes that are on, with details (the monitoring tools).
     pub channels: Vec<(crate::domain::ticket::Channel, Vec<String>)>,
+    /// "Coba SIGAP" (the chat simulator over the demo office), when on.
+    pub demo: Option<demo::Demo>,
 }
 
 pub fn routes(console: Console) -> Router {
@@ -43,6 +47,7 @@ pub fn routes(console: Console) -> Router {
         .route("/dasbor", get(board::dashboard))
         .route("/tiket/{number}", get(board::ticket))
         .route("/tiket/{number}/tindakan", post(board::act))
+        .merge(demo::routes(console.demo.is_some()))
         .with_state(console)
 }
 
@@ -96,6 +101,8 @@ struct Landing<'a> {
     office: &'a str,
     sop_name: &'a str,
     channels: Vec<String>,
+    /// Where "Coba SIGAP" starts, when the demo is on.
+    try_href: Option<String>,
 }
 
 async fn landing(State(console): State<Console>, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -109,7 +116,8 @@ async fn landing(State(console): State<Console>, Query(query): Query<HashMap<Str
             if details.is_empty() { name } else { format!("{name} ({})", details.join(", ")) }
         })
         .collect();
-    page(StatusCode::OK, &Landing { tr, office: &header.office, sop_name: &header.name, channels })
+    let try_href = console.demo.map(|_| tr.href("/coba"));
+    page(StatusCode::OK, &Landing { tr, office: &header.office, sop_name: &header.name, channels, try_href })
 }
 
 #[derive(Template)]

@@ -42,7 +42,7 @@ async fn old_sent_messages_and_update_ids_go_and_the_archive_and_admin_views_sta
 
     let pruned = retention.run_once(monday_nine() + Duration::days(15)).await.unwrap();
 
-    assert_eq!(pruned, Pruned { outbox: rest.len() as u64, inbound: 1 });
+    assert_eq!(pruned, Pruned { outbox: rest.len() as u64, inbound: 1, web: 0 });
     let kept: Vec<i64> = t.outbox(closed).await.iter().map(|r| r.id).collect();
     assert_eq!(kept, [repeated.id, undelivered.id], "the rows of `outbox repeated` and `outbox failed`");
     assert_eq!(outbox::taken_over(&t.db, 10).await.unwrap()[0].id, repeated.id);

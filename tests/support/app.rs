@@ -52,6 +52,8 @@ where
         ("DATA_DIR", data.path().display().to_string()),
         ("SIGAP_CONFIG_DIR", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config").display().to_string()),
         ("SIGAP_LISTEN", "127.0.0.1:0".to_owned()),
+        // The demo office would add people to every test's directory: a test opts in.
+        ("SIGAP_DEMO", "0".to_owned()),
     ]);
     for (name, value) in vars {
         all.insert(name, value.clone());

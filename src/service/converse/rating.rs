@@ -54,7 +54,7 @@ impl Helpdesk {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<NewOutbound>, ServiceError> {
         let Some((channel, address)) = reporter.contact() else { return Ok(None) };
-        if !matches!(channel, Channel::Telegram | Channel::Whatsapp) {
+        if !matches!(channel, Channel::Telegram | Channel::Whatsapp | Channel::Web) {
             return Ok(None);
         }
         // A report being written is not interrupted; the buttons under a report filed

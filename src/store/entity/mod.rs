@@ -34,5 +34,6 @@ pub mod ticket;
 pub mod ticket_assignee;
 pub mod ticket_counter;
 pub mod ticket_event;
+pub mod web_message;
 pub mod webhook_inbox;
 pub mod worker_lease;
