@@ -134,8 +134,14 @@ impl Application {
         let listener =
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let mut router =
-            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) })
-                .merge(crate::web::routes(crate::web::Console { desk: desk.clone(), channels: channels_on(settings) }));
+            routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) }).merge(
+                crate::web::routes(crate::web::Console {
+                    desk: desk.clone(),
+                    channels: channels_on(settings),
+                    inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()),
+                    bot_username: settings.telegram_bot_username.clone(),
+                }),
+            );
         let mut whatsapp_inbox = None;
         if let Some((receiver, inbox)) = whatsapp {
             router = router.merge(receiver.clone().routes());

@@ -19,6 +19,7 @@ mod m20261130_000006_flat_cost;
 mod m20261130_000007_incidents;
 mod m20261130_000008_console;
 mod m20261130_000009_linked;
+mod m20261201_000012_console_indexes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_incidents::Migration),
             Box::new(m20261130_000008_console::Migration),
             Box::new(m20261130_000009_linked::Migration),
+            Box::new(m20261201_000012_console_indexes::Migration),
         ]
     }
 }

@@ -3,11 +3,13 @@
 //! transaction; the decisions themselves come from the pure [`crate::domain::workflow`].
 
 mod act;
+mod admin;
 mod cards;
 mod console_act;
 mod converse;
 mod dashboard;
 mod error;
+mod exports;
 mod incident;
 mod link_offer;
 mod linked;
@@ -22,14 +24,17 @@ mod retention;
 mod sign_in;
 mod sla_worker;
 mod statuses;
+mod ticket_files;
 mod view;
 
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
+pub use admin::{AdminError, Invite, LIST as ADMIN_LIST, StaffForm, parse_orgs};
 pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use error::ServiceError;
+pub use exports::{Chunks, Download, Format as DownloadFormat, PDF_ROWS, Records};
 pub use incident::AlertOutcome;
 
 pub use press::{Press, PressOutcome};

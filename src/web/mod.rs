@@ -7,9 +7,14 @@
 //! Layout: this file holds the router, the language of a page and the response helpers;
 //! [`session`] the cookies and CSRF checks; [`sign_in`] and [`board`] the handlers.
 
+mod admin;
 mod board;
+mod charts;
+mod files;
+mod records;
 mod session;
 mod sign_in;
+mod sop;
 
 use std::collections::HashMap;
 
@@ -31,6 +36,10 @@ pub struct Console {
     pub desk: Helpdesk,
     /// The chat channels and intakes that are on, with details (the monitoring tools).
     pub channels: Vec<(crate::domain::ticket::Channel, Vec<String>)>,
+    /// The webhook inbox's database, when a channel is on: the admin retries parked deliveries.
+    pub inbox: Option<sea_orm::DatabaseConnection>,
+    /// The Telegram bot's @name, for invite links.
+    pub bot_username: Option<String>,
 }
 
 pub fn routes(console: Console) -> Router {
@@ -43,6 +52,18 @@ pub fn routes(console: Console) -> Router {
         .route("/dasbor", get(board::dashboard))
         .route("/tiket/{number}", get(board::ticket))
         .route("/tiket/{number}/tindakan", post(board::act))
+        .route("/tiket/{number}/lampiran/{id}", get(files::attachment))
+        .route("/tiket/{number}/surat/{name}", get(files::paper))
+        .route("/laporan", get(records::records_page))
+        .route("/laporan/unduh/{file}", get(records::download))
+        .route("/laporan/grafik/{file}", get(records::chart))
+        .route("/sop", get(sop::sop))
+        .route("/admin/staf", get(admin::staff).post(admin::add_staff))
+        .route("/admin/staf/{id}/{what}", post(admin::change_staff))
+        .route("/admin/undangan", post(admin::invite))
+        .route("/admin/opd", get(admin::orgs).post(admin::import_orgs))
+        .route("/admin/pesan", get(admin::messages))
+        .route("/admin/kotak-masuk/{id}/ulang", post(admin::retry))
         .with_state(console)
 }
 
