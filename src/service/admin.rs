@@ -21,9 +21,26 @@ use crate::store::outbox::{self, OutboxRow};
 /// Rows an admin list shows at most.
 pub const LIST: u64 = 50;
 
+/// A field of the admin's input that can be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Role,
+    /// `reporter` where only staff roles are given (reporters register themselves).
+    ReporterRole,
+    NoRole,
+    Telegram,
+    Whatsapp,
+    Locale,
+    Name,
+    Days,
+}
+
 /// What is wrong with an admin's input, or a failure underneath.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
+    /// `field` cannot be `value`; each adapter names the field its own way.
+    #[error("{field:?} `{value}`")]
+    Field { field: Field, value: String },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -43,6 +60,18 @@ impl AdminError {
     pub fn localized(&self, locale: &str) -> String {
         match self {
             AdminError::Invalid(text) => text.clone(),
+            AdminError::Field { field, value } => {
+                let key = match field {
+                    Field::Role | Field::ReporterRole => "bad_role",
+                    Field::NoRole => "no_role",
+                    Field::Telegram => "bad_telegram",
+                    Field::Whatsapp => "bad_phone",
+                    Field::Locale => "bad_locale",
+                    Field::Name => "empty_name",
+                    Field::Days => "bad_days",
+                };
+                t!(format!("admin.{key}"), locale = locale, value = value).into_owned()
+            }
             AdminError::Directory(DirectoryError::UnknownOrg(code)) => {
                 t!("admin.unknown_org", locale = locale, code = code).into_owned()
             }
@@ -76,50 +105,50 @@ pub struct StaffForm {
     pub locale: String,
 }
 
-fn invalid(locale: &str, key: &str, value: &str) -> AdminError {
-    AdminError::Invalid(t!(format!("admin.{key}"), locale = locale, value = value).into_owned())
+fn wrong(field: Field, value: &str) -> AdminError {
+    AdminError::Field { field, value: value.to_owned() }
 }
 
 /// Roles from their names; `reporter` only when `reporter_ok`.
-fn roles(texts: &[String], reporter_ok: bool, locale: &str) -> Result<Vec<Role>, AdminError> {
+fn roles(texts: &[String], reporter_ok: bool) -> Result<Vec<Role>, AdminError> {
     let mut out = Vec::new();
     for text in texts.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        let role: Role = text.parse().map_err(|_| invalid(locale, "bad_role", text))?;
+        let role: Role = text.parse().map_err(|_| wrong(Field::Role, text))?;
         if role == Role::Reporter && !reporter_ok {
-            return Err(invalid(locale, "bad_role", text));
+            return Err(wrong(Field::ReporterRole, text));
         }
         if !out.contains(&role) {
             out.push(role);
         }
     }
     if out.is_empty() {
-        return Err(AdminError::Invalid(t!("admin.no_role", locale = locale).into_owned()));
+        return Err(wrong(Field::NoRole, ""));
     }
     Ok(out)
 }
 
 impl StaffForm {
-    /// The person to write, or what is wrong (in `locale`).
-    pub fn check(&self, locale: &str) -> Result<NewPerson, AdminError> {
-        let roles = roles(&self.roles, true, locale)?;
+    /// The person to write, or which field is wrong.
+    pub fn check(&self) -> Result<NewPerson, AdminError> {
+        let roles = roles(&self.roles, true)?;
         let mut identities = Vec::new();
         if let Some(id) = self.telegram_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if !id.chars().all(|c| c.is_ascii_digit()) {
-                return Err(invalid(locale, "bad_telegram", id));
+                return Err(wrong(Field::Telegram, id));
             }
             identities.push((Channel::Telegram, id.to_owned()));
         }
         if let Some(number) = self.whatsapp.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let phone: PhoneNumber = number.parse().map_err(|_| invalid(locale, "bad_phone", number))?;
+            let phone: PhoneNumber = number.parse().map_err(|_| wrong(Field::Whatsapp, number))?;
             identities.push((Channel::Whatsapp, phone.to_string()));
         }
         let person_locale = self.locale.trim();
         let person_locale = if person_locale.is_empty() { "id" } else { person_locale };
         if !crate::i18n::LOCALES.contains(&person_locale) {
-            return Err(invalid(locale, "bad_locale", person_locale));
+            return Err(wrong(Field::Locale, person_locale));
         }
         if self.name.trim().is_empty() {
-            return Err(AdminError::Invalid(t!("admin.empty_name", locale = locale).into_owned()));
+            return Err(wrong(Field::Name, ""));
         }
         let org_code = self.org.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(NewPerson {
@@ -153,10 +182,10 @@ impl Helpdesk {
         Ok(directory::staff(&self.db).await?)
     }
 
-    /// Add a person after checking everything typed; errors in `locale`.
+    /// Add a person after checking everything typed.
     #[tracing::instrument(skip_all)]
-    pub async fn add_staff(&self, form: &StaffForm, locale: &str) -> Result<PersonRecord, AdminError> {
-        let new = form.check(locale)?;
+    pub async fn add_staff(&self, form: &StaffForm) -> Result<PersonRecord, AdminError> {
+        let new = form.check()?;
         let person = directory::add_person(&self.db, &new, self.clock.now()).await?;
         tracing::info!(person = person.id, "staff added");
         Ok(person)
@@ -164,8 +193,8 @@ impl Helpdesk {
 
     /// Give person `id` exactly these roles (a staff member keeps at least one).
     #[tracing::instrument(skip_all, fields(person = id))]
-    pub async fn set_roles(&self, id: i64, texts: &[String], locale: &str) -> Result<PersonRecord, AdminError> {
-        let roles = roles(texts, true, locale)?;
+    pub async fn set_roles(&self, id: i64, texts: &[String]) -> Result<PersonRecord, AdminError> {
+        let roles = roles(texts, true)?;
         let txn = self.db.begin().await?;
         directory::person_record(&txn, id).await?.ok_or(DirectoryError::UnknownPerson(id))?;
         directory::replace_roles(&txn, id, &roles).await?;
@@ -182,21 +211,14 @@ impl Helpdesk {
 
     /// An invite for someone to register themselves in Telegram with `role`.
     #[tracing::instrument(skip_all)]
-    pub async fn invite(
-        &self,
-        role: &str,
-        name: &str,
-        org: Option<&str>,
-        days: u32,
-        locale: &str,
-    ) -> Result<Invite, AdminError> {
-        let role = roles(&[role.to_owned()], false, locale)?.remove(0);
+    pub async fn invite(&self, role: &str, name: &str, org: Option<&str>, days: u32) -> Result<Invite, AdminError> {
+        let role = roles(&[role.to_owned()], false)?.remove(0);
         let name = name.trim();
         if name.is_empty() {
-            return Err(AdminError::Invalid(t!("admin.empty_name", locale = locale).into_owned()));
+            return Err(wrong(Field::Name, ""));
         }
         if !(1..=30).contains(&days) {
-            return Err(invalid(locale, "bad_days", &days.to_string()));
+            return Err(wrong(Field::Days, &days.to_string()));
         }
         let org_id = match org.map(str::trim).filter(|s| !s.is_empty()) {
             Some(code) => Some(
@@ -224,7 +246,8 @@ impl Helpdesk {
     /// Create or update organisations from a CSV of `code,name,kind`, all or nothing.
     #[tracing::instrument(skip_all)]
     pub async fn import_orgs_csv(&self, text: &str, locale: &str) -> Result<(usize, ImportSummary), AdminError> {
-        let rows = parse_orgs(text).map_err(|detail| invalid(locale, "bad_csv", &detail))?;
+        let rows = parse_orgs(text)
+            .map_err(|detail| AdminError::Invalid(t!("admin.bad_csv", locale = locale, value = detail).into_owned()))?;
         let summary = directory::import_orgs(&self.db, &rows, self.clock.now()).await?;
         Ok((rows.len(), summary))
     }

@@ -29,7 +29,7 @@ mod view;
 
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
-pub use admin::{AdminError, Invite, LIST as ADMIN_LIST, StaffForm, parse_orgs};
+pub use admin::{AdminError, Field as AdminField, Invite, LIST as ADMIN_LIST, StaffForm, parse_orgs};
 pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};

@@ -223,7 +223,7 @@ pub async fn add_staff(
     };
     let result = console
         .desk
-        .add_staff(&form, tr.lang)
+        .add_staff(&form)
         .await
         .map(|p| (rust_i18n::t!("admin.added", locale = tr.lang, name = p.name, id = p.id).into_owned(), None));
     answer(&console, &user, tr, result).await
@@ -249,7 +249,7 @@ pub async fn change_staff(
     let done =
         |key: &str, name: &str| rust_i18n::t!(format!("admin.{key}"), locale = tr.lang, name = name).into_owned();
     let result = match what.as_str() {
-        "peran" => desk.set_roles(id, &fields.all("roles"), tr.lang).await.map(|p| (done("roles_set", &p.name), None)),
+        "peran" => desk.set_roles(id, &fields.all("roles")).await.map(|p| (done("roles_set", &p.name), None)),
         "nonaktif" => desk.set_active(id, false).await.map(|p| (done("disabled", &p.name), None)),
         "aktif" => desk.set_active(id, true).await.map(|p| (done("enabled", &p.name), None)),
         "tautan" => match desk.sign_in_link(id).await {
@@ -275,7 +275,7 @@ pub async fn invite(State(console): State<Console>, Query(query): Params, header
     }
     let days = fields.one("days").trim().parse().unwrap_or(0);
     let org = fields.one("org");
-    let result = console.desk.invite(&fields.one("role"), &fields.one("name"), Some(&org), days, tr.lang).await;
+    let result = console.desk.invite(&fields.one("role"), &fields.one("name"), Some(&org), days).await;
     let result = result.map(|invite| {
         let link = match &console.bot_username {
             Some(bot) => format!("https://t.me/{bot}?start={}", invite.code),
