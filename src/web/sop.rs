@@ -137,8 +137,8 @@ pub fn diagram(sop: &Sop, tr: Tr) -> String {
             }
         }
     }
-    let left = 24 + LANE * backs.len() as i32 + 90;
-    let right_lanes = LANE * skips.len() as i32 + 110;
+    let left = 30 + LANE * backs.len() as i32;
+    let right_lanes = LANE * skips.len() as i32 + 30;
     let width = left + BOX_W + right_lanes;
     let top = |i: i32| 10 + i * (BOX_H + GAP);
     let height = top(n + 2);
@@ -191,10 +191,11 @@ pub fn diagram(sop: &Sop, tr: Tr) -> String {
         let (y1, y2) = (top(e.from) + BOX_H / 2 + 6, top(e.to) + 12);
         let _ = write!(
             svg,
-            r#"<path class="edge" d="M{x0},{y1} H{x} V{y2} H{x0}"/><text class="label" x="{lx}" y="{ly}">{text}</text>"#,
+            // The label runs up along its own lane, so labels of side by side lanes never cross.
+            r#"<path class="edge" d="M{x0},{y1} H{x} V{y2} H{x0}"/><text class="label" x="{lx}" y="{ly}" text-anchor="middle" transform="rotate(-90 {lx} {ly})">{text}</text>"#,
             x0 = left + BOX_W,
-            lx = x + 4,
-            ly = y1 - 3,
+            lx = x - 3,
+            ly = (y1 + y2) / 2,
             text = escape(&e.label),
         );
     }
@@ -203,9 +204,9 @@ pub fn diagram(sop: &Sop, tr: Tr) -> String {
         let (y1, y2) = (top(e.from) + BOX_H / 2 + 6, top(e.to) + BOX_H - 12);
         let _ = write!(
             svg,
-            r#"<path class="edge" d="M{left},{y1} H{x} V{y2} H{left}"/><text class="label" x="{lx}" y="{ly}" text-anchor="end">{text}</text>"#,
-            lx = x - 4,
-            ly = y1 - 3,
+            r#"<path class="edge" d="M{left},{y1} H{x} V{y2} H{left}"/><text class="label" x="{lx}" y="{ly}" text-anchor="middle" transform="rotate(-90 {lx} {ly})">{text}</text>"#,
+            lx = x - 3,
+            ly = (y1 + y2) / 2,
             text = escape(&e.label),
         );
     }
