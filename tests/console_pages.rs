@@ -140,8 +140,21 @@ async fn each_filter_narrows_the_dashboard_to_its_tickets() {
 #[tokio::test]
 async fn the_dashboard_lists_fifty_tickets_a_page_with_a_link_to_the_next() {
     let app = start("kudus").await;
+    let mut numbers = Vec::new();
     for _ in 0..55 {
-        ticket(&app, "DINKES", None, None, None).await;
+        numbers.push(ticket(&app, "DINKES", None, None, None).await);
+    }
+    // As the SLA pass leaves them: the last 30 with their step's due time, the latest ticket
+    // soonest; the first 25 not evaluated yet. None is due for the worker's pass, which would
+    // set them all again.
+    let db = app.desk.db();
+    for (k, number) in numbers.iter().enumerate() {
+        let row = tickets::by_number(db, number.parse().unwrap()).await.unwrap().unwrap();
+        let mut row: ticket::ActiveModel = row.into();
+        let due = (k >= 25).then(|| app::monday() + chrono::Duration::minutes(100 - k as i64));
+        row.step_due_at = Set(due);
+        row.next_sla_at = Set(None);
+        row.update(db).await.unwrap();
     }
     let mut kasi = Browser::sign_in(&app.desk, app.addr, person(&app, KASI).await).await;
 
@@ -150,6 +163,12 @@ async fn the_dashboard_lists_fifty_tickets_a_page_with_a_link_to_the_next() {
 
     let rows = |html: &str| html.matches(r#"<td><a href="/tiket/"#).count();
     assert_eq!(rows(&first), 50, "{first}");
+    let at = |html: &str, n: &String| html.find(&format!(">{n}</a>"));
+    // Soonest due first, then those without a due time in the order they came.
+    assert!(at(&first, &numbers[54]) < at(&first, &numbers[25]), "{first}");
+    assert!(at(&first, &numbers[25]) < at(&first, &numbers[0]), "{first}");
+    assert!(at(&first, &numbers[0]) < at(&first, &numbers[19]), "{first}");
+    assert!(numbers[20..25].iter().all(|n| at(&second, n).is_some()), "{second}");
     assert!(first.contains(r#"href="/dasbor?halaman=2""#), "{first}");
     assert_eq!(rows(&second), 5, "{second}");
     assert!(!second.contains("halaman=3"), "{second}");

@@ -164,9 +164,20 @@ impl Helpdesk {
             })
             .collect();
 
-        let mut page = board::urgent_page(db, &scope, filter.page * PAGE, PAGE + 1).await?;
-        let more = page.len() as u64 > PAGE;
-        page.truncate(PAGE as usize);
+        // Tickets with a due time first, soonest first; then those without, as they came.
+        let with_due: u64 = groups.iter().map(|g| g.with_due.max(0) as u64).sum();
+        let open: u64 = groups.iter().map(|g| g.open.max(0) as u64).sum();
+        let offset = filter.page * PAGE;
+        let mut page = Vec::new();
+        if offset < with_due {
+            page = board::urgent_page(db, &scope, board::Part::Due, offset, PAGE).await?;
+        }
+        if (page.len() as u64) < PAGE {
+            let skip = offset.saturating_sub(with_due);
+            let rest = PAGE - page.len() as u64;
+            page.extend(board::urgent_page(db, &scope, board::Part::NoDue, skip, rest).await?);
+        }
+        let more = offset + PAGE < open;
         let tickets = self.open_tickets(&page, now).await?;
 
         let mut orgs = Orgs::default();
@@ -188,21 +199,31 @@ impl Helpdesk {
         let month_start = local_midnight(tz, day.with_day(1).unwrap_or(day));
         let end = now + chrono::Duration::seconds(1);
         let monday = day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()));
-        let mut weeks = Vec::with_capacity(WEEKS);
-        for back in (0..WEEKS as i64).rev() {
-            let start = monday - chrono::Duration::weeks(back);
-            let to = if back == 0 { end } else { local_midnight(tz, start + chrono::Duration::weeks(1)) };
-            weeks.push((start, board::received(db, local_midnight(tz, start), to, own).await?));
-        }
+        let mut periods: Vec<(DateTime<Utc>, DateTime<Utc>)> = (0..WEEKS as i64)
+            .rev()
+            .map(|back| {
+                let start = monday - chrono::Duration::weeks(back);
+                let to = if back == 0 { end } else { local_midnight(tz, start + chrono::Duration::weeks(1)) };
+                (local_midnight(tz, start), to)
+            })
+            .collect();
+        periods.push((today, end));
+        periods.push((month_start, end));
+        let counts = board::received(db, &periods, own).await?;
+        let weeks = (0..WEEKS as i64)
+            .rev()
+            .zip(&counts)
+            .map(|(back, n)| (monday - chrono::Duration::weeks(back), *n))
+            .collect();
         Ok(Board {
             now,
-            open: queues.iter().map(|q| q.open).sum(),
+            open,
             late: queues.iter().map(|q| q.late).sum(),
             queues,
             tickets,
             more,
-            today: board::received(db, today, end, own).await?,
-            month: board::received(db, month_start, end, own).await?,
+            today: counts.get(WEEKS).copied().unwrap_or(0),
+            month: counts.get(WEEKS + 1).copied().unwrap_or(0),
             load,
             steps: sop.steps.iter().map(|s| (s.id.clone(), s.display_name(locale).to_owned())).collect(),
             orgs: org_names,

@@ -53,6 +53,20 @@ impl Format {
     }
 }
 
+/// How long the charts' figures of a period are reused: the dashboard shows two charts of
+/// the quarter's statistics, and reading a quarter's log for every view of every official
+/// would cost with the quarter's tickets, not with the work waiting.
+pub const CHART_MINUTES: i64 = 10;
+
+/// The statistics of a period and when they were read.
+#[derive(Debug, Clone)]
+pub struct Charted {
+    from: NaiveDate,
+    to: NaiveDate,
+    at: chrono::DateTime<chrono::Utc>,
+    stats: std::sync::Arc<super::Stats>,
+}
+
 pub type Chunks = Pin<Box<dyn Stream<Item = Result<Vec<u8>, std::io::Error>> + Send>>;
 
 /// A file to send: its name, type and contents as they are produced.
@@ -71,6 +85,28 @@ fn io(err: impl std::fmt::Display) -> std::io::Error {
 }
 
 impl Helpdesk {
+    /// The statistics of `from`..=`to` for the charts: read at most once per
+    /// [`CHART_MINUTES`] (the records page reads them fresh and leaves them here).
+    pub async fn chart_stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        fresh: bool,
+    ) -> Result<std::sync::Arc<super::Stats>, ServiceError> {
+        // Held while reading: charts asked for at once wait for one reading instead of each doing it.
+        let mut charted = self.charted.lock().await;
+        let now = self.clock.now();
+        if let Some(c) = charted
+            .as_ref()
+            .filter(|c| !fresh && c.from == from && c.to == to && now - c.at < chrono::Duration::minutes(CHART_MINUTES))
+        {
+            return Ok(c.stats.clone());
+        }
+        let stats = std::sync::Arc::new(self.stats(from, to).await?);
+        *charted = Some(Charted { from, to, at: now, stats: stats.clone() });
+        Ok(stats)
+    }
+
     /// `records` of the tickets received from `from` to `to` (inclusive) for `viewer`, who must
     /// see the whole office's tickets; texts in `locale`.
     #[tracing::instrument(skip_all, fields(viewer = viewer.person.id, ?records, ?format, %from, %to))]

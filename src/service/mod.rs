@@ -73,6 +73,8 @@ pub struct Helpdesk {
     /// Working days the complaint official has to answer a complaint about the service.
     complaint_days: u32,
     incidents: IncidentOptions,
+    /// The quarter's figures the console's charts were last drawn from (see `exports.rs`).
+    charted: Arc<tokio::sync::Mutex<Option<exports::Charted>>>,
 }
 
 /// How gangguan massal meets the people it hits (settings).
@@ -107,6 +109,7 @@ impl Helpdesk {
             letterhead,
             complaint_days: 1,
             incidents: IncidentOptions::default(),
+            charted: Arc::default(),
         }
     }
 

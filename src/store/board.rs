@@ -30,6 +30,8 @@ pub struct OpenGroup {
     pub priority: Option<String>,
     pub org_id: Option<i64>,
     pub open: i64,
+    /// With a known step due time (the others: a step without a limit, or just changed).
+    pub with_due: i64,
     /// Past their step's due time.
     pub late: i64,
     /// The soonest due time among them.
@@ -70,6 +72,7 @@ fn groups_select(scope: &Scope, now: DateTime<Utc>) -> SelectStatement {
     Query::select()
         .columns([ticket::Column::Step, ticket::Column::Priority, ticket::Column::OrgId])
         .expr_as(Func::count(Expr::col(ticket::Column::Id)), Alias::new("open"))
+        .expr_as(Func::count(Expr::col(ticket::Column::StepDueAt)), Alias::new("with_due"))
         .expr_as(Func::sum(late), Alias::new("late"))
         .expr_as(Func::min(Expr::col(ticket::Column::StepDueAt)), Alias::new("first_due"))
         .from(ticket::Entity)
@@ -110,58 +113,83 @@ pub async fn open_load<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Vec<
     rows.iter().map(|r| Ok((r.try_get::<i64>("", "person_id")?, r.try_get::<i64>("", "open")?))).collect()
 }
 
-fn urgent_select(scope: &Scope, offset: u64, limit: u64) -> SelectStatement {
+/// Which part of the list: the tickets with a due time, soonest first, or those without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Due,
+    NoDue,
+}
+
+fn urgent_select(scope: &Scope, part: Part, offset: u64, limit: u64) -> SelectStatement {
     let mut query = Query::select();
     for column in ticket::Column::iter() {
         query.column((ticket::Entity, column));
     }
-    query
-        .from(ticket::Entity)
-        .cond_where(open(scope))
-        // Soonest due first; tickets without a known due time (no limit, or just moved) after.
-        .order_by_expr(Expr::col(ticket::Column::StepDueAt).is_null(), Order::Asc)
-        .order_by(ticket::Column::StepDueAt, Order::Asc)
-        .order_by(ticket::Column::Id, Order::Asc)
-        .offset(offset)
-        .limit(limit)
-        .to_owned()
+    query.from(ticket::Entity).cond_where(open(scope));
+    // Each part in an order an index gives, so a page is read along it and the walk stops
+    // at the page's end, however many tickets are open.
+    match part {
+        Part::Due => query
+            .and_where(Expr::col(ticket::Column::StepDueAt).is_not_null())
+            .order_by(ticket::Column::StepDueAt, Order::Asc)
+            .order_by(ticket::Column::Id, Order::Asc),
+        Part::NoDue => {
+            query.and_where(Expr::col(ticket::Column::StepDueAt).is_null()).order_by(ticket::Column::Id, Order::Asc)
+        }
+    };
+    query.offset(offset).limit(limit).to_owned()
 }
 
-/// A page of the open tickets in `scope`, the most urgent first.
+/// A page of the open tickets in `scope` of one part of the list.
 pub async fn urgent_page<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
+    part: Part,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<TicketRow>, sea_orm::DbErr> {
-    let rows = db.query_all(&urgent_select(scope, offset, limit)).await?;
+    let rows = db.query_all(&urgent_select(scope, part, offset, limit)).await?;
     rows.iter().map(|r| TicketRow::from_query_result(r, "")).collect()
 }
 
-fn received_select(from: DateTime<Utc>, to: DateTime<Utc>, own: Option<i64>) -> SelectStatement {
+fn received_select(periods: &[(DateTime<Utc>, DateTime<Utc>)], own: Option<i64>) -> SelectStatement {
+    let from = periods.iter().map(|p| p.0).min().unwrap_or_default();
+    let to = periods.iter().map(|p| p.1).max().unwrap_or_default();
     let mut cond = Condition::all()
         .add(Expr::col(ticket::Column::CreatedAt).gte(from))
         .add(Expr::col(ticket::Column::CreatedAt).lt(to));
     if let Some(person) = own {
         cond = cond.add(Expr::col(ticket::Column::Id).in_subquery(assigned_to(person)));
     }
-    Query::select()
-        .expr_as(Func::count(Expr::col(ticket::Column::Id)), Alias::new("received"))
-        .from(ticket::Entity)
-        .cond_where(cond)
-        .to_owned()
+    let mut query = Query::select();
+    for (i, (from, to)) in periods.iter().enumerate() {
+        let within = Expr::col(ticket::Column::CreatedAt).gte(*from).and(Expr::col(ticket::Column::CreatedAt).lt(*to));
+        query.expr_as(Func::sum(Expr::case(within, 1).finally(0)), Alias::new(format!("p{i}")));
+    }
+    query.from(ticket::Entity).cond_where(cond).to_owned()
 }
 
-/// Tickets received in `[from, to)` (assigned to `own` when given).
+/// Tickets received in each of `periods` (`[from, to)`; assigned to `own` when given), in
+/// one read of the time-of-receipt index over the span of them all.
 pub async fn received<C: ConnectionTrait>(
     db: &C,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    periods: &[(DateTime<Utc>, DateTime<Utc>)],
     own: Option<i64>,
-) -> Result<u64, sea_orm::DbErr> {
-    let row = db.query_one(&received_select(from, to, own)).await?;
-    let count: i64 = row.map(|r| r.try_get::<i64>("", "received")).transpose()?.unwrap_or(0);
-    Ok(u64::try_from(count).unwrap_or(0))
+) -> Result<Vec<u64>, sea_orm::DbErr> {
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let row = db.query_one(&received_select(periods, own)).await?;
+    (0..periods.len())
+        .map(|i| {
+            // SUM over no rows is NULL.
+            let count = match &row {
+                Some(r) => r.try_get::<Option<i64>>("", &format!("p{i}"))?.unwrap_or(0),
+                None => 0,
+            };
+            Ok(u64::try_from(count).unwrap_or(0))
+        })
+        .collect()
 }
 
 /// The statements the dashboard runs, for checking their plans.
@@ -169,7 +197,8 @@ pub fn statements(backend: DbBackend, scope: &Scope, now: DateTime<Utc>) -> Vec<
     vec![
         ("groups", backend.build(&groups_select(scope, now))),
         ("load", backend.build(&load_select(scope))),
-        ("urgent", backend.build(&urgent_select(scope, 0, 50))),
-        ("received", backend.build(&received_select(now - chrono::Duration::days(30), now, scope.own))),
+        ("urgent", backend.build(&urgent_select(scope, Part::Due, 0, 50))),
+        ("urgent without due", backend.build(&urgent_select(scope, Part::NoDue, 0, 50))),
+        ("received", backend.build(&received_select(&[(now - chrono::Duration::days(30), now)], scope.own))),
     ]
 }

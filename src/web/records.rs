@@ -173,7 +173,7 @@ pub async fn records_page(State(console): State<Console>, Query(query): Params, 
     };
     data.log_files = files("log", format!("dari={}&sampai={}", p.from, p.to));
     data.stats_files = files("statistik", format!("kuartal={}", p.quarter));
-    let stats = match desk.stats(p.quarter_from, p.quarter_to).await {
+    let stats = match desk.chart_stats(p.quarter_from, p.quarter_to, true).await {
         Ok(stats) => stats,
         Err(err) => return internal(tr, &err),
     };
@@ -265,7 +265,7 @@ pub async fn chart(
         Ok(p) => p,
         Err(problem) => return (StatusCode::BAD_REQUEST, problem).into_response(),
     };
-    let stats = match console.desk.stats(p.quarter_from, p.quarter_to).await {
+    let stats = match console.desk.chart_stats(p.quarter_from, p.quarter_to, false).await {
         Ok(stats) => stats,
         Err(err) => return internal(tr, &err),
     };

@@ -92,13 +92,25 @@ async fn the_dashboards_counts_page_and_periods_go_through_indexes() {
             let expected: &[&str] = match name {
                 // Open tickets are reached by their status, never by walking every ticket.
                 "groups" | "load" => &["idx_tickets_open_step", "idx_tickets_status", "idx_tickets_open_due"],
-                "urgent" => &["idx_tickets_open_due", "idx_tickets_open_step", "idx_tickets_status"],
+                "urgent" | "urgent without due" => {
+                    &["idx_tickets_open_due", "idx_tickets_open_step", "idx_tickets_status"]
+                }
                 // A period by the time of receipt; a technician's own by their assignments.
                 _ => &["idx_tickets_created", "idx_ticket_assignees_person"],
             };
             assert!(expected.iter().any(|index| plan.contains(index)), "{name} through {expected:?}:\n{plan}");
+            // Read in the index's order: the walk stops at the page's end, nothing is sorted.
+            // (PostgreSQL's planner sorts the one row it expects in an empty test table.)
+            if name.starts_with("urgent") && backend == sea_orm::DbBackend::Sqlite {
+                assert!(!plan.contains("FOR ORDER BY"), "{name}:\n{plan}");
+            }
             if scope.own.is_some() {
-                assert!(plan.contains("idx_ticket_assignees_person") || plan.contains("ticket_assignees_pkey") || plan.contains("sqlite_autoindex_ticket_assignees"), "{name}: a person's tickets by their index:\n{plan}");
+                assert!(
+                    plan.contains("idx_ticket_assignees_person")
+                        || plan.contains("ticket_assignees_pkey")
+                        || plan.contains("sqlite_autoindex_ticket_assignees"),
+                    "{name}: a person's tickets by their index:\n{plan}"
+                );
             }
         }
     }

@@ -136,4 +136,3 @@ pub async fn build(db: &DatabaseConnection, size: u32, now: DateTime<Utc>, helpd
 
 /// One step of a walked ticket: action, actor's role, from step, to step, actor, note.
 type Walked<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, i64, &'a str);
-
