@@ -337,6 +337,21 @@ pub fn render(
     w.finish()
 }
 
+/// A listing under the letterhead: a title, a line saying what it covers, then one
+/// paragraph per entry (the records page's log and statistics as PDF).
+pub fn listing(title: &str, subtitle: &str, entries: &[String], letterhead: &Letterhead) -> Vec<u8> {
+    let mut w = Writer::new(title);
+    head(&mut w, letterhead);
+    w.centered(&title.to_uppercase(), 13.0, BuiltinFont::HelveticaBold);
+    w.centered(subtitle, 10.0, BuiltinFont::Helvetica);
+    w.gap(4.0);
+    for entry in entries {
+        w.paragraph(entry);
+        w.gap(1.0);
+    }
+    w.finish()
+}
+
 fn head(w: &mut Writer, letterhead: &Letterhead) {
     if let Some(logo) = &letterhead.logo {
         let top = w.y;

@@ -127,6 +127,75 @@ pub fn write_xlsx(table: &Table, sheet_name: &str, path: &Path) -> Result<(), ru
     writer.save(path)
 }
 
+fn cell_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) => csv_text(text).into_owned(),
+        Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
+        Cell::Number(n) => n.to_string(),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// `rows` as CSV (after `headers` when given): one piece of a download sent page by page.
+pub fn csv_bytes(headers: Option<&[String]>, rows: &[Vec<Cell>]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if let Some(headers) = headers {
+        writer.write_record(headers)?;
+    }
+    for row in rows {
+        writer.write_record(row.iter().map(cell_text))?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// A row as one line of reading: each filled cell after its header.
+pub fn row_line(headers: &[String], row: &[Cell]) -> String {
+    headers
+        .iter()
+        .zip(row)
+        .filter_map(|(header, cell)| match cell {
+            Cell::Empty => None,
+            cell => Some(format!("{header}: {}", cell_text(cell).trim_start_matches('\''))),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The quarter's figures as a table: one row per group (all, each technician, each
+/// organisation) and one per SOP step (visits and those on time).
+pub fn stats_table(stats: &crate::service::Stats, locale: &str) -> Table {
+    let col = |key: &str| t!(format!("web.stats_col_{key}"), locale = locale).into_owned();
+    let headers = ["section", "name", "count", "done", "median", "p90", "ikm"].iter().map(|k| col(k)).collect();
+    let section = |key: &str| Cell::Text(t!(format!("web.stats_section_{key}"), locale = locale).into_owned());
+    let opt = |v: Option<f64>| v.map_or(Cell::Empty, |v| Cell::Number(v.round()));
+    let group = |key: &str, g: &crate::service::Group| {
+        vec![
+            section(key),
+            Cell::Text(g.name.clone()),
+            Cell::Number(g.tickets as f64),
+            Cell::Number(g.resolved as f64),
+            opt(g.median_minutes),
+            opt(g.p90_minutes.map(|m| m as f64)),
+            g.ikm.as_ref().map_or(Cell::Empty, |i| Cell::Number((i.index * 100.0).round() / 100.0)),
+        ]
+    };
+    let mut rows = vec![group("all", &stats.overall)];
+    rows.extend(stats.technicians.iter().map(|g| group("technician", g)));
+    rows.extend(stats.organisations.iter().map(|g| group("org", g)));
+    rows.extend(stats.steps.iter().map(|s| {
+        vec![
+            section("step"),
+            Cell::Text(s.name.clone()),
+            Cell::Number(s.visits as f64),
+            Cell::Number(s.on_time as f64),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ]
+    }));
+    Table { headers, rows }
+}
+
 /// A CSV file written as the rows come: nothing but the current row is held.
 pub struct CsvLog<W: Write> {
     writer: csv::Writer<W>,
@@ -141,12 +210,7 @@ impl<W: Write> CsvLog<W> {
 
     pub fn write(&mut self, rows: &[Vec<Cell>]) -> Result<(), csv::Error> {
         for row in rows {
-            self.writer.write_record(row.iter().map(|cell| match cell {
-                Cell::Text(text) => csv_text(text).into_owned(),
-                Cell::Number(n) if n.fract() == 0.0 => format!("{n:.0}"),
-                Cell::Number(n) => n.to_string(),
-                Cell::Empty => String::new(),
-            }))?;
+            self.writer.write_record(row.iter().map(cell_text))?;
         }
         Ok(())
     }
@@ -167,8 +231,21 @@ pub struct XlsxLog {
 
 impl XlsxLog {
     pub fn new(sheet_name: &str, headers: &[String]) -> Result<Self, rust_xlsxwriter::XlsxError> {
+        Self::new_in(sheet_name, headers, None)
+    }
+
+    /// [`XlsxLog::new`] keeping its row files in `tempdir` (the service's DATA_DIR, not the
+    /// system's temporary directory, which may be small).
+    pub fn new_in(
+        sheet_name: &str,
+        headers: &[String],
+        tempdir: Option<&Path>,
+    ) -> Result<Self, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format, Workbook};
         let mut workbook = Workbook::new();
+        if let Some(dir) = tempdir {
+            workbook.set_tempdir(dir)?;
+        }
         let sheet = workbook.add_worksheet_with_constant_memory();
         sheet.set_name(sheet_name)?;
         let bold = Format::new().set_bold().set_text_wrap();

@@ -148,7 +148,13 @@ impl Application {
             TcpListener::bind(settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
         let mut router =
             routes(Ready { desk: desk.clone(), inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()) }).merge(
-                crate::web::routes(crate::web::Console { desk: desk.clone(), channels: channels_on(settings), demo }),
+                crate::web::routes(crate::web::Console {
+                    desk: desk.clone(),
+                    channels: channels_on(settings),
+                    demo,
+                    inbox: inbox_dbs.as_ref().map(|(inbox, _)| inbox.clone()),
+                    bot_username: settings.telegram_bot_username.clone(),
+                }),
             );
         let mut whatsapp_inbox = None;
         if let Some((receiver, inbox)) = whatsapp {

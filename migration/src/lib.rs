@@ -21,6 +21,7 @@ mod m20261130_000008_console;
 mod m20261130_000009_linked;
 mod m20261201_000010_personal_data;
 mod m20261201_000011_web_chat;
+mod m20261201_000012_console_indexes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_linked::Migration),
             Box::new(m20261201_000010_personal_data::Migration),
             Box::new(m20261201_000011_web_chat::Migration),
+            Box::new(m20261201_000012_console_indexes::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use rust_i18n::t;
 
 use super::{CliError, connect};
 use crate::settings::Settings;
-use crate::store::directory::{self, NewOrg, OrgKind};
+use crate::store::directory::{self, NewOrg};
 
 pub async fn import(file: &Path, settings: &Settings) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
@@ -23,48 +23,9 @@ pub async fn import(file: &Path, settings: &Settings) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Parse `code,name,kind` rows after a header. Codes are stored upper-case.
+/// Parse `code,name,kind` rows after a header (the console's import reads the same).
 pub fn parse(text: &str) -> Result<Vec<NewOrg>, String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| format!("line 1: {e}"))?.clone();
-    let names: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-    if names != ["code", "name", "kind"] {
-        return Err(format!(
-            "line 1: the header must be `code,name,kind`, found `{}`",
-            headers.iter().collect::<Vec<_>>().join(",")
-        ));
-    }
-    let mut rows: Vec<NewOrg> = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| match e.position() {
-            Some(pos) => format!("line {}: {e}", pos.line()),
-            None => e.to_string(),
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let code = field(0).to_uppercase();
-        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(format!("line {line}: `code` must be letters, digits, '-' or '_', found `{}`", field(0)));
-        }
-        let name = field(1);
-        if name.is_empty() {
-            return Err(format!("line {line}: `name` is empty"));
-        }
-        let kind = match field(2).to_ascii_lowercase().as_str() {
-            "opd" => OrgKind::Opd,
-            "desa" => OrgKind::Desa,
-            other => return Err(format!("line {line}: `kind` must be opd or desa, found `{other}`")),
-        };
-        if let Some(first) = seen.insert(code.clone(), line) {
-            return Err(format!("line {line}: code `{code}` already on line {first}"));
-        }
-        rows.push(NewOrg { code, name: name.to_owned(), kind });
-    }
-    if rows.is_empty() {
-        return Err("no rows after the header".into());
-    }
-    Ok(rows)
+    crate::service::parse_orgs(text)
 }
 
 #[cfg(test)]

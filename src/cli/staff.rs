@@ -4,21 +4,17 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use clap::Subcommand;
 use rust_i18n::t;
 
 use super::output::inert;
 use super::{CliError, connect};
 use crate::clock::SystemClock;
-use crate::domain::phone::PhoneNumber;
 use crate::domain::role::Role;
-use crate::domain::ticket::Channel;
 use crate::i18n;
-use crate::service::Helpdesk;
+use crate::service::{AdminError, AdminField, Helpdesk, StaffForm};
 use crate::settings::Settings;
-use crate::store::conversations::{self, NewInvite};
-use crate::store::directory::{self, NewPerson, PersonRecord};
+use crate::store::directory::{self, PersonRecord};
 
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
@@ -79,31 +75,9 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
             invite(settings, &role, &name, org.as_deref(), days).await?;
         }
         StaffCommand::Add { name, roles, org, telegram_id, whatsapp, locale: person_locale } => {
-            // Validate everything before touching the database.
-            let roles = roles
-                .iter()
-                .map(|r| r.parse::<Role>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| CliError::new(locale, e))?;
-            let mut identities = Vec::new();
-            if let Some(id) = telegram_id {
-                let id = id.trim();
-                if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(CliError::new(locale, format!("--telegram-id `{id}`: expected digits")));
-                }
-                identities.push((Channel::Telegram, id.to_owned()));
-            }
-            if let Some(number) = whatsapp {
-                let phone: PhoneNumber =
-                    number.parse().map_err(|e| CliError::new(locale, format!("--whatsapp: {e}")))?;
-                identities.push((Channel::Whatsapp, phone.to_string()));
-            }
-            if !i18n::LOCALES.contains(&person_locale.as_str()) {
-                return Err(CliError::new(locale, format!("--locale `{person_locale}`: use id or en")));
-            }
-            let db = connect(settings).await?;
-            let new = NewPerson { name, org_code: org, locale: person_locale, roles, identities };
-            let person = directory::add_person(&db, &new, Utc::now()).await.map_err(|e| CliError::new(locale, e))?;
+            // The service checks everything before touching the database.
+            let form = StaffForm { name, roles, org, telegram_id, whatsapp, locale: person_locale };
+            let person = desk(settings).await?.add_staff(&form).await.map_err(|e| refusal(locale, e))?;
             println!(
                 "{}",
                 t!(
@@ -128,8 +102,7 @@ pub async fn run(cmd: StaffCommand, settings: &Settings) -> Result<(), CliError>
         }
         StaffCommand::LoginLink { person } => login_link(settings, person).await?,
         StaffCommand::Disable { id } => {
-            let db = connect(settings).await?;
-            let person = directory::set_active(&db, id, false).await.map_err(|e| CliError::new(locale, e))?;
+            let person = desk(settings).await?.set_active(id, false).await.map_err(|e| refusal(locale, e))?;
             println!("{}", t!("cli.staff_disabled", locale = locale, id = person.id, name = inert(&person.name)));
         }
     }
@@ -164,61 +137,55 @@ fn row(locale: &str, person: &PersonRecord) -> String {
 
 async fn invite(settings: &Settings, role: &str, name: &str, org: Option<&str>, days: u32) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
+    let invite = desk(settings).await?.invite(role, name, org, days).await.map_err(|e| refusal(locale, e))?;
     let role: Role = role.parse().map_err(|e| CliError::new(locale, e))?;
-    if role == Role::Reporter {
-        return Err(CliError::new(locale, "--role reporter: reporters register themselves with /start"));
-    }
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(CliError::new(locale, "--name is empty"));
-    }
-    if !(1..=30).contains(&days) {
-        return Err(CliError::new(locale, format!("--days {days}: use 1 to 30")));
-    }
-    let db = connect(settings).await?;
-    let org_id = match org {
-        Some(code) => Some(
-            directory::org_by_code(&db, code)
-                .await
-                .map_err(|e| CliError::new(locale, e))?
-                .ok_or_else(|| CliError::new(locale, format!("--org `{code}`: unknown organisation")))?
-                .id,
-        ),
-        None => None,
-    };
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|e| CliError::new(locale, e))?;
-    let code = hex::encode(bytes);
-    let now = Utc::now();
-    let expires_at = now + chrono::Duration::days(i64::from(days));
-    let new = NewInvite { role: role.as_str().to_owned(), name: name.to_owned(), org_id, expires_at };
-    conversations::create_invite(&db, &code, new, now).await.map_err(|e| CliError::new(locale, e))?;
     let link = match &settings.telegram_bot_username {
-        Some(bot) => format!("https://t.me/{bot}?start={code}"),
-        None => format!("/start {code}"),
+        Some(bot) => format!("https://t.me/{bot}?start={}", invite.code),
+        None => format!("/start {}", invite.code),
     };
     println!(
         "{}",
         t!(
             "cli.invite_made",
             locale = locale,
-            name = inert(name),
+            name = inert(name.trim()),
             role = i18n::role(locale, role),
             link = link,
-            expires = expires_at.format("%Y-%m-%d %H:%M UTC")
+            expires = invite.expires_at.format("%Y-%m-%d %H:%M UTC")
         )
     );
     Ok(())
+}
+
+/// The service on the configured database and SOP, on the wall clock.
+async fn desk(settings: &Settings) -> Result<Helpdesk, CliError> {
+    let locale = settings.locale.as_str();
+    let loaded = crate::config::load_sop(&settings.sop, &settings.config_dir).map_err(|e| CliError::new(locale, e))?;
+    let db = connect(settings).await?;
+    Ok(Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone()))
+}
+
+/// The service's refusal, naming the command line's flag.
+fn refusal(locale: &str, err: AdminError) -> CliError {
+    let AdminError::Field { field, value } = err else { return CliError::new(locale, err) };
+    let text = match field {
+        AdminField::Role => format!("--role `{value}`: unknown role"),
+        AdminField::ReporterRole => format!("--role {value}: reporters register themselves with /start"),
+        AdminField::NoRole => "--role: at least one role is needed".to_owned(),
+        AdminField::Telegram => format!("--telegram-id `{value}`: expected digits"),
+        AdminField::Whatsapp => format!("--whatsapp `{value}`: not a phone number"),
+        AdminField::Locale => format!("--locale `{value}`: use id or en"),
+        AdminField::Name => "--name is empty".to_owned(),
+        AdminField::Days => format!("--days {value}: use 1 to 30"),
+    };
+    CliError::new(locale, text)
 }
 
 /// The link goes to the address SIGAP listens on: the admin hands it over on the office's
 /// network, where that address is reachable.
 async fn login_link(settings: &Settings, person: i64) -> Result<(), CliError> {
     let locale = settings.locale.as_str();
-    let loaded = crate::config::load_sop(&settings.sop, &settings.config_dir).map_err(|e| CliError::new(locale, e))?;
-    let db = connect(settings).await?;
-    let desk = Helpdesk::new(db, Arc::new(loaded), Arc::new(SystemClock), settings.data_dir.clone());
-    let secret = desk.sign_in_link(person).await.map_err(|e| CliError::new(locale, e))?;
+    let secret = desk(settings).await?.sign_in_link(person).await.map_err(|e| CliError::new(locale, e))?;
     let link = format!("http://{}/masuk/tautan/{secret}", settings.listen);
     println!("{}", t!("cli.login_link", locale = locale, id = person, link = link, hours = crate::service::LINK_HOURS));
     Ok(())

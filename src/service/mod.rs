@@ -3,12 +3,14 @@
 //! transaction; the decisions themselves come from the pure [`crate::domain::workflow`].
 
 mod act;
+mod admin;
 mod cards;
 mod console_act;
 mod converse;
 mod dashboard;
 mod demo;
 mod error;
+mod exports;
 mod incident;
 mod link_offer;
 mod linked;
@@ -24,15 +26,18 @@ mod retention;
 mod sign_in;
 mod sla_worker;
 mod statuses;
+mod ticket_files;
 mod view;
 
 pub use crate::domain::ticket::TicketRef;
 pub use act::{ActRequest, Acted, CardRef, Origin};
+pub use admin::{AdminError, Field as AdminField, Invite, LIST as ADMIN_LIST, StaffForm, parse_orgs};
 pub use console_act::{ConsoleAction, ConsoleRequest};
 pub use converse::{Body, ChatCommand, Correction, Incoming, ORGS_PER_PAGE, Received};
 pub use dashboard::{Board, BoardFilter, Load, OpenTicket, StepQueue, ViewError};
 pub use demo::{DEMO_PEOPLE, DemoPerson, DemoSeeded};
 pub use error::ServiceError;
+pub use exports::{Chunks, Download, Format as DownloadFormat, PDF_ROWS, Records};
 pub use incident::AlertOutcome;
 
 pub use press::{Press, PressOutcome};
@@ -74,6 +79,8 @@ pub struct Helpdesk {
     incidents: IncidentOptions,
     /// What is kept how long, and whom people ask about it (UU 27/2022).
     privacy: Arc<PrivacyPolicy>,
+    /// The quarter's figures the console's charts were last drawn from (see `exports.rs`).
+    charted: Arc<tokio::sync::Mutex<Option<exports::Charted>>>,
 }
 
 /// How gangguan massal meets the people it hits (settings).
@@ -109,6 +116,7 @@ impl Helpdesk {
             complaint_days: 1,
             incidents: IncidentOptions::default(),
             privacy: Arc::new(PrivacyPolicy::default()),
+            charted: Arc::default(),
         }
     }
 

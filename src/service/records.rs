@@ -142,9 +142,9 @@ impl Helpdesk {
 
     /// The complaint log a page at a time, for exports whose memory must not grow with the
     /// number of tickets in the period.
-    pub fn complaint_log_pages(&self, from: NaiveDate, to: NaiveDate) -> Result<LogPages<'_>, ServiceError> {
+    pub fn complaint_log_pages(&self, from: NaiveDate, to: NaiveDate) -> Result<LogPages, ServiceError> {
         let (start, end) = self.period(from, to)?;
-        Ok(LogPages { desk: self, start, end, after: Some(0) })
+        Ok(LogPages { desk: self.clone(), start, end, after: Some(0) })
     }
 
     /// The evaluation's figures over the tickets received in the period, summed up a page of
@@ -359,15 +359,17 @@ impl OutageSpan {
 const LOG_PAGE: u64 = 500;
 
 /// The complaint log of a period, a page at a time (see [`Helpdesk::complaint_log_pages`]).
-pub struct LogPages<'a> {
-    desk: &'a Helpdesk,
+/// It holds its own handle on the service, so a download can stream it after the request's
+/// handler has returned.
+pub struct LogPages {
+    desk: Helpdesk,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     /// The ticket id to continue after; `None` once the last page was given.
     after: Option<i64>,
 }
 
-impl LogPages<'_> {
+impl LogPages {
     /// The next page of rows, oldest first; `None` when the log is done.
     pub async fn next(&mut self) -> Result<Option<Vec<LogRow>>, ServiceError> {
         let Some(after) = self.after else { return Ok(None) };

@@ -306,6 +306,20 @@ pub async fn search_orgs<C: ConnectionTrait>(db: &C, text: &str) -> Result<Vec<o
         .collect())
 }
 
+/// Person `person_id` holds exactly `roles` from now on.
+pub async fn replace_roles<C: ConnectionTrait>(txn: &C, person_id: i64, roles: &[Role]) -> Result<(), DirectoryError> {
+    person_role::Entity::delete_many().filter(person_role::Column::PersonId.eq(person_id)).exec(txn).await?;
+    for role in roles {
+        add_role(txn, person_id, *role).await?;
+    }
+    Ok(())
+}
+
+/// Every organisation, by code.
+pub async fn organisations<C: ConnectionTrait>(db: &C) -> Result<Vec<organisation::Model>, DirectoryError> {
+    Ok(organisation::Entity::find().order_by_asc(organisation::Column::Code).all(db).await?)
+}
+
 pub async fn set_active<C: ConnectionTrait>(db: &C, id: i64, active: bool) -> Result<PersonRecord, DirectoryError> {
     let found = person::Entity::find_by_id(id).one(db).await?.ok_or(DirectoryError::UnknownPerson(id))?;
     let mut model: person::ActiveModel = found.into();

@@ -3,6 +3,7 @@
 //! its event and its queued messages are written in one transaction by [`tickets`].
 
 pub mod attachments;
+pub mod board;
 pub mod cards;
 pub mod complaints;
 pub mod console;

@@ -176,6 +176,8 @@ fn versioned_update(
     // next pass and sets the real time then; a closed one has nothing left to fall due.
     let next_sla = (changes.status == TicketStatus::Open).then_some(now);
     update = update.col_expr(ticket::Column::NextSlaAt, Expr::value(next_sla));
+    // The step's due time is the pass's to say again: unknown is better than another step's.
+    update = update.col_expr(ticket::Column::StepDueAt, Expr::value(Option::<DateTime<Utc>>::None));
     update.filter(ticket::Column::Id.eq(id)).filter(ticket::Column::Version.eq(expected_version))
 }
 
@@ -333,17 +335,20 @@ fn sla_due_select(now: DateTime<Utc>, limit: u64) -> sea_orm::Select<ticket::Ent
         .limit(limit)
 }
 
-/// Set when the SLA worker looks at ticket `id` next, unless it changed since version
-/// `seen` (its change then set the time). Neither its version nor `updated_at` moves: this
-/// is the worker's bookkeeping, not a change of the ticket.
+/// Set when the SLA worker looks at ticket `id` next, and when its current step is due,
+/// unless it changed since version `seen` (its change then set the time). Neither its
+/// version nor `updated_at` moves: this is the worker's bookkeeping, not a change of the
+/// ticket.
 pub async fn set_next_sla<C: ConnectionTrait>(
     db: &C,
     id: i64,
     seen: i32,
     at: Option<DateTime<Utc>>,
+    step_due: Option<DateTime<Utc>>,
 ) -> Result<(), sea_orm::DbErr> {
     ticket::Entity::update_many()
         .col_expr(ticket::Column::NextSlaAt, Expr::value(at))
+        .col_expr(ticket::Column::StepDueAt, Expr::value(step_due))
         .filter(ticket::Column::Id.eq(id))
         .filter(ticket::Column::Version.eq(seen))
         .exec(db)

@@ -258,14 +258,15 @@ async fn render_board(console: &Console, tr: Tr, headers: &HeaderMap) -> Result<
     };
     let tz = console.desk.sop().calendar.timezone();
     let board = board.map(|b: Board| {
+        // The board's page of tickets (the most urgent first) shown under each step's name.
+        let mut tickets = b.tickets;
         let steps = b
             .queues
             .into_iter()
             .map(|q| BoardStep {
                 name: q.name,
-                rows: q
-                    .tickets
-                    .into_iter()
+                rows: tickets
+                    .extract_if(.., |t| t.step == q.step)
                     .map(|t| BoardRow {
                         number: t.number,
                         org: t.org.unwrap_or_default(),

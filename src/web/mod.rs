@@ -8,10 +8,15 @@
 //! [`session`] the cookies and CSRF checks; [`sign_in`] and [`board`] the handlers.
 //! [`demo`] is "Coba SIGAP", the chat simulator, mounted only when the demo is on.
 
+mod admin;
 mod board;
+mod charts;
 pub mod demo;
+mod files;
+mod records;
 mod session;
 mod sign_in;
+mod sop;
 
 use std::collections::HashMap;
 
@@ -35,6 +40,10 @@ pub struct Console {
     pub channels: Vec<(crate::domain::ticket::Channel, Vec<String>)>,
     /// "Coba SIGAP" (the chat simulator over the demo office), when on.
     pub demo: Option<demo::Demo>,
+    /// The webhook inbox's database, when a channel is on: the admin retries parked deliveries.
+    pub inbox: Option<sea_orm::DatabaseConnection>,
+    /// The Telegram bot's @name, for invite links.
+    pub bot_username: Option<String>,
 }
 
 pub fn routes(console: Console) -> Router {
@@ -48,6 +57,18 @@ pub fn routes(console: Console) -> Router {
         .route("/tiket/{number}", get(board::ticket))
         .route("/tiket/{number}/tindakan", post(board::act))
         .merge(demo::routes(console.demo.is_some()))
+        .route("/tiket/{number}/lampiran/{id}", get(files::attachment))
+        .route("/tiket/{number}/surat/{name}", get(files::paper))
+        .route("/laporan", get(records::records_page))
+        .route("/laporan/unduh/{file}", get(records::download))
+        .route("/laporan/grafik/{file}", get(records::chart))
+        .route("/sop", get(sop::sop))
+        .route("/admin/staf", get(admin::staff).post(admin::add_staff))
+        .route("/admin/staf/{id}/{what}", post(admin::change_staff))
+        .route("/admin/undangan", post(admin::invite))
+        .route("/admin/opd", get(admin::orgs).post(admin::import_orgs))
+        .route("/admin/pesan", get(admin::messages))
+        .route("/admin/kotak-masuk/{id}/ulang", post(admin::retry))
         .with_state(console)
 }
 

@@ -30,7 +30,7 @@ pub(super) async fn send_due(
     for w in watched {
         let Some(step) = loaded.sop.step(&w.ticket.step) else {
             tracing::warn!(ticket = %w.ticket.number, step = %w.ticket.step, "step not in the SOP: no SLA");
-            next.push((w.ticket.id, w.ticket.version, None));
+            next.push((w.ticket.id, w.ticket.version, None, None));
             continue;
         };
         let priority = w.ticket.priority.as_deref().and_then(|p| p.parse().ok());
@@ -64,11 +64,17 @@ pub(super) async fn send_due(
         }
         sent.extend(w.sent.iter().cloned());
         let ticket = OpenTicket { sent: &sent, ..ticket };
-        next.push((w.ticket.id, w.ticket.version, reminders::next_check(&loaded.calendar, policy, &ticket, now)));
+        let step_due = w.sla.current().and_then(|v| v.due);
+        next.push((
+            w.ticket.id,
+            w.ticket.version,
+            reminders::next_check(&loaded.calendar, policy, &ticket, now),
+            step_due,
+        ));
     }
     let txn = desk.db().begin().await?;
-    for (id, version, at) in next {
-        tickets::set_next_sla(&txn, id, version, at).await?;
+    for (id, version, at, step_due) in next {
+        tickets::set_next_sla(&txn, id, version, at, step_due).await?;
     }
     txn.commit().await?;
     Ok(())

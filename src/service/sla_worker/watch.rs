@@ -33,7 +33,7 @@ pub(super) async fn due(desk: &Helpdesk, now: DateTime<Utc>) -> Result<Vec<Watch
     // A linked report follows its incident's clock: nothing of its own falls due. Filtering
     // it in the query would let the planner walk the parent index over all history instead.
     for child in rows.iter().filter(|t| t.parent_id.is_some()) {
-        tickets::set_next_sla(desk.db(), child.id, child.version, None).await?;
+        tickets::set_next_sla(desk.db(), child.id, child.version, None, None).await?;
     }
     rows.retain(|t| t.parent_id.is_none());
     with_clocks(desk, rows, now, true).await

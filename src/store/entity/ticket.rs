@@ -31,6 +31,9 @@ pub struct Model {
     pub next_sla_at: Option<DateTimeUtc>,
     /// The incident this report is linked to: it follows that ticket instead of the SOP.
     pub parent_id: Option<i64>,
+    /// When the current step is due, as the SLA pass last evaluated it: orders and counts the
+    /// dashboard's queue. `None` for a step without a limit, or until the pass after a change.
+    pub step_due_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
