@@ -70,7 +70,11 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// A database of this run's own, and how to drop it afterwards (PostgreSQL).
-async fn fresh(options: &Options, dir: &Path, size: u32) -> anyhow::Result<(String, DatabaseConnection, Option<String>)> {
+async fn fresh(
+    options: &Options,
+    dir: &Path,
+    size: u32,
+) -> anyhow::Result<(String, DatabaseConnection, Option<String>)> {
     let (url, name) = match &options.database_url {
         Some(server) => {
             let name = format!("sigap_b18_{size}_{}", std::process::id());
@@ -183,8 +187,7 @@ async fn sign_in(http: &reqwest::Client, base: &str, secret: &str) -> anyhow::Re
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).ok_or_else(|| anyhow::anyhow!("no sign-in form"))? + marker.len();
     let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
-    let signed =
-        http.post(&path).header("cookie", pre).form(&[("csrf", csrf.as_str())]).send().await?;
+    let signed = http.post(&path).header("cookie", pre).form(&[("csrf", csrf.as_str())]).send().await?;
     anyhow::ensure!(signed.status().is_redirection(), "sign-in refused: {}", signed.status());
     Ok(cookies(&signed))
 }
