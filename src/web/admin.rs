@@ -120,10 +120,20 @@ async fn admin(
     }
 }
 
-/// The refusal of a form not posted by `user`'s session (its CSRF token missing or wrong).
-fn forged(user: &ConsoleUser, tr: Tr, fields: &Fields) -> Option<Response> {
-    (!session::session_form_ok(user, &fields.one("csrf")))
-        .then(|| message(StatusCode::FORBIDDEN, tr, "console.refused_title", "console.csrf_refused", "/admin/staf"))
+/// The signed-in admin and the fields of a form their session posted; the refusal instead
+/// of a form without its CSRF token (or with another session's).
+async fn admin_form(
+    console: &Console,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<(ConsoleUser, Tr, Fields), Response> {
+    let (user, tr) = admin(console, headers, query).await?;
+    let fields = Fields::parse(body);
+    if !session::session_form_ok(&user, &fields.one("csrf")) {
+        return Err(message(StatusCode::FORBIDDEN, tr, "console.refused_title", "console.csrf_refused", "/admin/staf"));
+    }
+    Ok((user, tr, fields))
 }
 
 const ROLES: [Role; 7] =
@@ -205,14 +215,10 @@ pub async fn add_staff(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (user, tr) = match admin(&console, &headers, &query).await {
+    let (user, tr, fields) = match admin_form(&console, &headers, &query, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let fields = Fields::parse(&body);
-    if let Some(refusal) = forged(&user, tr, &fields) {
-        return refusal;
-    }
     let form = StaffForm {
         name: fields.one("name"),
         roles: fields.all("roles"),
@@ -237,14 +243,10 @@ pub async fn change_staff(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (user, tr) = match admin(&console, &headers, &query).await {
+    let (user, tr, fields) = match admin_form(&console, &headers, &query, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let fields = Fields::parse(&body);
-    if let Some(refusal) = forged(&user, tr, &fields) {
-        return refusal;
-    }
     let desk = &console.desk;
     let done =
         |key: &str, name: &str| rust_i18n::t!(format!("admin.{key}"), locale = tr.lang, name = name).into_owned();
@@ -265,14 +267,10 @@ pub async fn change_staff(
 }
 
 pub async fn invite(State(console): State<Console>, Query(query): Params, headers: HeaderMap, body: Bytes) -> Response {
-    let (user, tr) = match admin(&console, &headers, &query).await {
+    let (user, tr, fields) = match admin_form(&console, &headers, &query, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let fields = Fields::parse(&body);
-    if let Some(refusal) = forged(&user, tr, &fields) {
-        return refusal;
-    }
     let days = fields.one("days").trim().parse().unwrap_or(0);
     let org = fields.one("org");
     let result = console.desk.invite(&fields.one("role"), &fields.one("name"), Some(&org), days).await;
@@ -327,14 +325,10 @@ pub async fn import_orgs(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (user, tr) = match admin(&console, &headers, &query).await {
+    let (user, tr, fields) = match admin_form(&console, &headers, &query, &body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let fields = Fields::parse(&body);
-    if let Some(refusal) = forged(&user, tr, &fields) {
-        return refusal;
-    }
     let csv = fields.one("csv");
     match console.desk.import_orgs_csv(&csv, tr.lang).await {
         Ok((count, summary)) => {
@@ -417,14 +411,10 @@ pub async fn retry(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (user, tr) = match admin(&console, &headers, &query).await {
-        Ok(found) => found,
+    let tr = match admin_form(&console, &headers, &query, &body).await {
+        Ok((_, tr, _)) => tr,
         Err(response) => return response,
     };
-    let fields = Fields::parse(&body);
-    if let Some(refusal) = forged(&user, tr, &fields) {
-        return refusal;
-    }
     let Some(inbox) = &console.inbox else {
         return message(StatusCode::NOT_FOUND, tr, "console.missing_title", "admin.no_inbox", "/admin/pesan");
     };
